@@ -1,0 +1,219 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+)
+
+// Linear is the affine map y = x·W + b of the lecture's neuron, for a batch of rows x (N, In).
+// W is kept as (In, Out), the transpose of torch.nn.Linear's weight; checkpoints write PyTorch's
+// (Out, In) layout under the same names ("NAME.weight", "NAME.bias").
+type Linear struct {
+	In, Out int
+	Weight  *Tensor
+	Bias    *Tensor // nil without bias
+}
+
+// NewLinear creates a Linear layer's parameters in s under name, initialised as torch.nn.Linear:
+// U(−1/√In, 1/√In) for weight and bias.
+func NewLinear(s *Store, name string, in, out int, bias bool) (*Linear, error) {
+	w, err := s.Add(name+".weight", []int{in, out}, true, FanIn(in))
+	if err != nil {
+		return nil, err
+	}
+	w.Transposed = true
+	l := &Linear{In: in, Out: out, Weight: w}
+	if bias {
+		if l.Bias, err = s.Add(name+".bias", []int{1, out}, true, FanIn(in)); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Forward computes x·W + b for x of shape (N, In).
+func (l *Linear) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+	if x.Dims() != 2 || x.Shape()[1] != l.In {
+		return nil, errors.Errorf("nn: linear %s expects (N, %d) input, got %v", l.Weight.Name, l.In, x.Shape())
+	}
+	y, err := G.Mul(x, g.Bind(l.Weight))
+	if err != nil || l.Bias == nil {
+		return y, errors.Wrapf(err, "nn: linear %s", l.Weight.Name)
+	}
+	y, err = G.BroadcastAdd(y, g.Bind(l.Bias), nil, []byte{0})
+	return y, errors.Wrapf(err, "nn: linear %s", l.Bias.Name)
+}
+
+// Activation is an elementwise nonlinearity.
+type Activation func(*G.Node) (*G.Node, error)
+
+// Activations lists the nonlinearities by the names the command line uses.
+var Activations = map[string]Activation{
+	"relu":     G.Rectify,
+	"tanh":     G.Tanh,
+	"sigmoid":  G.Sigmoid,
+	"identity": func(x *G.Node) (*G.Node, error) { return x, nil },
+}
+
+// ActivationByName looks up a nonlinearity, naming the valid ones when name is unknown.
+func ActivationByName(name string) (Activation, error) {
+	if f, ok := Activations[name]; ok {
+		return f, nil
+	}
+	return nil, errors.Errorf("nn: unknown activation %q (valid: identity, relu, sigmoid, tanh)", name)
+}
+
+// BatchNorm normalises each feature over the batch (Ioffe & Szegedy 2015), as torch.nn.BatchNorm1d:
+//
+//	training:   y = γ·(x − μ_B)/√(σ²_B + ε) + β, with μ_B, σ²_B the batch mean and (biased) variance,
+//	            and afterwards running ← (1−m)·running + m·batch (unbiased variance for the running one);
+//	evaluation: y = γ·(x − running_mean)/√(running_var + ε) + β.
+//
+// It is composed of elementwise graph ops, so its gradient is Gorgonia's symbolic one; its running
+// statistics are store buffers, updated after every training run and saved with the parameters.
+type BatchNorm struct {
+	C               int
+	Momentum, Eps   float64
+	Weight, Bias    *Tensor // γ, β: (1, C)
+	RunMean, RunVar *Tensor // (1, C) buffers
+}
+
+// NewBatchNorm creates γ = 1, β = 0, running mean 0 and running variance 1 for C features, with
+// PyTorch's defaults momentum 0.1 and ε 1e-5.
+func NewBatchNorm(s *Store, name string, c int) (*BatchNorm, error) {
+	bn := &BatchNorm{C: c, Momentum: 0.1, Eps: 1e-5}
+	var err error
+	add := func(suffix string, trainable bool, v float64) *Tensor {
+		if err != nil {
+			return nil
+		}
+		var t *Tensor
+		t, err = s.Add(name+"."+suffix, []int{1, c}, trainable, Const(v))
+		return t
+	}
+	bn.Weight = add("weight", true, 1)
+	bn.Bias = add("bias", true, 0)
+	bn.RunMean = add("running_mean", false, 0)
+	bn.RunVar = add("running_var", false, 1)
+	return bn, err
+}
+
+// Forward normalises x of shape (N, C) with batch statistics in a training graph and running
+// statistics in an evaluation graph.
+func (bn *BatchNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+	if x.Dims() != 2 || x.Shape()[1] != bn.C {
+		return nil, errors.Errorf("nn: batchnorm %s expects (N, %d) input, got %v", bn.Weight.Name, bn.C, x.Shape())
+	}
+	n := x.Shape()[0]
+	var mean, variance *G.Node
+	var err error
+	must := func(v *G.Node, e error) *G.Node {
+		if err == nil {
+			err = e
+		}
+		return v
+	}
+	if g.Train {
+		if n < 2 {
+			return nil, errors.Errorf("nn: batchnorm %s needs at least 2 examples per batch in training, got %d", bn.Weight.Name, n)
+		}
+		mean = must(G.Reshape(must(G.Mean(x, 0)), []int{1, bn.C}))
+		xc := must(G.BroadcastSub(x, mean, nil, []byte{0}))
+		variance = must(G.Reshape(must(G.Mean(must(G.Square(xc)), 0)), []int{1, bn.C}))
+		if err != nil {
+			return nil, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+		}
+		var mv, vv G.Value
+		G.Read(mean, &mv)
+		G.Read(variance, &vv)
+		g.AfterRun(func() error { return bn.update(mv, vv, n) })
+		return bn.affine(g, xc, variance)
+	}
+	mean, variance = g.Bind(bn.RunMean), g.Bind(bn.RunVar)
+	xc := must(G.BroadcastSub(x, mean, nil, []byte{0}))
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+	}
+	return bn.affine(g, xc, variance)
+}
+
+// affine finishes γ·xc/√(var+ε) + β.
+func (bn *BatchNorm) affine(g *Graph, xc, variance *G.Node) (*G.Node, error) {
+	var err error
+	must := func(v *G.Node, e error) *G.Node {
+		if err == nil {
+			err = e
+		}
+		return v
+	}
+	std := must(G.Sqrt(must(G.Add(variance, g.Scalar(bn.Eps)))))
+	y := must(G.BroadcastHadamardDiv(xc, std, nil, []byte{0}))
+	y = must(G.BroadcastHadamardProd(y, g.Bind(bn.Weight), nil, []byte{0}))
+	y = must(G.BroadcastAdd(y, g.Bind(bn.Bias), nil, []byte{0}))
+	return y, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+}
+
+// update moves the running statistics towards the last batch's.
+func (bn *BatchNorm) update(mv, vv G.Value, n int) error {
+	if mv == nil || vv == nil {
+		return errors.Errorf("nn: batchnorm %s: batch statistics were not computed", bn.Weight.Name)
+	}
+	bm, bv := Float64s(mv.(tensorLike)), Float64s(vv.(tensorLike))
+	rm, rv := Float64s(bn.RunMean.Value), Float64s(bn.RunVar.Value)
+	m := bn.Momentum
+	unbias := float64(n) / float64(n-1)
+	for i := range rm {
+		rm[i] = (1-m)*rm[i] + m*bm[i]
+		rv[i] = (1-m)*rv[i] + m*bv[i]*unbias
+	}
+	if err := SetFloat64s(bn.RunMean.Value, rm); err != nil {
+		return err
+	}
+	return SetFloat64s(bn.RunVar.Value, rv)
+}
+
+// Dropout zeroes each element with probability P in a training graph and scales the survivors by
+// 1/(1−P) (inverted dropout), so evaluation is the identity. The mask is an input drawn before
+// every run from the run's generator: seeded, and with the right gradient (mask/(1−P)).
+func Dropout(g *Graph, x *G.Node, p float64) (*G.Node, error) {
+	if p < 0 || p >= 1 {
+		return nil, errors.Errorf("nn: dropout probability %v outside [0, 1)", p)
+	}
+	if !g.Train || p == 0 {
+		return x, nil
+	}
+	mask := g.Input("dropout_mask", x.Shape().Clone()...)
+	buf := make([]float64, x.Shape().TotalSize())
+	keep := 1 / (1 - p)
+	g.BeforeRun(func(rng *rand.Rand) error {
+		if rng == nil {
+			return errors.New("nn: a graph with dropout needs a generator for its masks")
+		}
+		for i := range buf {
+			if rng.Float64() >= p {
+				buf[i] = keep
+			} else {
+				buf[i] = 0
+			}
+		}
+		return mask.Set(buf)
+	})
+	y, err := G.HadamardProd(x, mask.Node)
+	return y, errors.Wrap(err, "nn: dropout")
+}
+
+// Residual returns x + f(x): the skip connection that lets gradients reach early layers of a deep
+// network unchanged (He et al. 2016). f must keep x's shape.
+func Residual(x *G.Node, f func(*G.Node) (*G.Node, error)) (*G.Node, error) {
+	fx, err := f(x)
+	if err != nil {
+		return nil, err
+	}
+	if !fx.Shape().Eq(x.Shape()) {
+		return nil, errors.Errorf("nn: residual branch changes shape %v to %v", x.Shape(), fx.Shape())
+	}
+	y, err := G.Add(x, fx)
+	return y, errors.Wrap(err, "nn: residual")
+}
