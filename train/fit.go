@@ -1,0 +1,295 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train/optim"
+	"github.com/pkg/errors"
+)
+
+// Config is everything that decides a training run. Its zero value is not useful: start from
+// DefaultConfig.
+type Config struct {
+	Epochs int `json:"epochs"` // passes over the training split (ignored when Steps > 0)
+	Steps  int `json:"steps"`  // solver steps in all; wins over Epochs when positive
+	Batch  int `json:"batch"`  // examples per step; the last partial batch of an epoch is dropped
+
+	Optimizer   string  `json:"optimizer"` // sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamw
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum,omitempty"`     // momentum and nesterov; 0 means the solver's default
+	WeightDecay float64 `json:"weight_decay,omitempty"` // L2 (decoupled for adamw)
+	Schedule    string  `json:"schedule"`               // optim.ParseSchedule spec: constant, step:N:γ, cosine, warmup:N[,cosine]
+
+	Clip      float64 `json:"clip,omitempty"`       // global gradient-norm limit; 0 disables
+	ClipValue float64 `json:"clip_value,omitempty"` // elementwise gradient limit; 0 disables
+
+	Seed      uint64 `json:"seed"`
+	EvalEvery int    `json:"eval_every,omitempty"` // steps between evaluations; 0: once per epoch
+	EvalBatch int    `json:"eval_batch,omitempty"` // 0: as Batch
+	Patience  int    `json:"patience,omitempty"`   // stop after this many evaluations without a better validation loss; 0 never
+
+	// Save is the checkpoint path (".npz"); empty saves nothing. The checkpoint is written after
+	// every evaluation and at the end.
+	Save string `json:"save,omitempty"`
+	// Resume names a checkpoint to continue from; the run then goes on exactly as if it had never
+	// stopped (same data order, dropout masks, solver state).
+	Resume string `json:"resume,omitempty"`
+	// StopAt ends the run after this many steps in all, as an interruption would, while schedules
+	// and epochs are still planned for Steps (used to test resuming); 0 runs to the end.
+	StopAt int `json:"-"`
+
+	Progress io.Writer `json:"-"`             // progress bar on a terminal, plain lines otherwise; nil is silent
+	LogJSONL string    `json:"log,omitempty"` // file that gets one JSON line per evaluation
+	// OnEval, when set, is called after every evaluation.
+	OnEval func(Record) `json:"-"`
+}
+
+// DefaultConfig is a small, safe starting point: 10 epochs of batch 64 with Adam 1e-3.
+func DefaultConfig() Config {
+	return Config{Epochs: 10, Batch: 64, Optimizer: "adam", LR: 1e-3, Schedule: "constant", Seed: 1}
+}
+
+// Data is the three splits of a task; Val and Test may be nil.
+type Data struct {
+	Train, Val, Test datasets.Dataset
+}
+
+// Record is one evaluation during training, as written to the JSONL log.
+type Record struct {
+	Step      int     `json:"step"`
+	Epoch     float64 `json:"epoch"`
+	LR        float64 `json:"lr"`
+	TrainLoss float64 `json:"train_loss"` // mean over the steps since the previous record
+	GradNorm  float64 `json:"grad_norm"`  // global norm before clipping, at the last step
+	Val       Metrics `json:"val,omitempty"`
+	Elapsed   float64 `json:"elapsed_s"`
+}
+
+// Result is what a run ends with.
+type Result struct {
+	Steps      int       `json:"steps"`
+	TrainLoss  float64   `json:"train_loss"` // mean over the last evaluation interval
+	Val        Metrics   `json:"val,omitempty"`
+	Test       Metrics   `json:"test,omitempty"`
+	BestVal    float64   `json:"best_val_loss"`
+	Stopped    string    `json:"stopped"` // "steps", "early", "interrupted"
+	History    []Record  `json:"-"`
+	Losses     []float64 `json:"-"` // the training loss of every step
+	Elapsed    float64   `json:"elapsed_s"`
+	Checkpoint string    `json:"checkpoint,omitempty"`
+}
+
+// Fit trains m on data.Train as cfg says, evaluating on data.Val, and finally on data.Test.
+func Fit(m Model, data Data, cfg Config) (*Result, error) {
+	gs := NewGraphs(m)
+	defer gs.Close()
+	return FitGraphs(gs, m, data, cfg)
+}
+
+// FitGraphs is Fit on an existing graph cache, so a caller can go on evaluating with the same
+// compiled graphs afterwards.
+func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
+	if err := cfg.check(data); err != nil {
+		return nil, err
+	}
+	n := data.Train.Len()
+	perEpoch := n / cfg.Batch
+	total := cfg.Steps
+	if total <= 0 {
+		total = cfg.Epochs * perEpoch
+	}
+	evalEvery := cfg.EvalEvery
+	if evalEvery <= 0 {
+		evalEvery = min(perEpoch, total)
+	}
+	evalBatch := cfg.EvalBatch
+	if evalBatch <= 0 {
+		evalBatch = cfg.Batch
+	}
+	solver, err := optim.New(cfg.Optimizer, optim.Options{LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay})
+	if err != nil {
+		return nil, errors.Wrap(err, "--optimizer")
+	}
+	sched, err := optim.ParseSchedule(cfg.Schedule, total)
+	if err != nil {
+		return nil, errors.Wrap(err, "--schedule")
+	}
+	g, err := gs.Get(cfg.Batch, true)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{BestVal: math.Inf(1), Stopped: "steps"}
+	step := 0
+	if cfg.Resume != "" {
+		ck, err := LoadCheckpoint(cfg.Resume, m.Store())
+		if err != nil {
+			return nil, err
+		}
+		if err := ck.restoreSolver(solver, g); err != nil {
+			return nil, errors.Wrapf(err, "resume from %s", cfg.Resume)
+		}
+		step = ck.Meta.Step
+		if ck.Meta.BestVal != nil {
+			res.BestVal = *ck.Meta.BestVal
+		}
+		res.History = ck.Meta.History
+	}
+	var logf *os.File
+	if cfg.LogJSONL != "" {
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if cfg.Resume != "" {
+			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		if logf, err = os.OpenFile(cfg.LogJSONL, flags, 0o644); err != nil {
+			return nil, errors.Wrap(err, "--log")
+		}
+		defer logf.Close()
+	}
+	bar := newProgress(cfg.Progress, total)
+	start := time.Now()
+	end := total
+	if cfg.StopAt > 0 && cfg.StopAt < total {
+		end = cfg.StopAt
+	}
+	var order [][]int
+	orderEpoch := -1
+	var sinceLoss float64
+	var sinceN int
+	var gradNorm float64
+	bad := 0
+	for step < end {
+		epoch := step / perEpoch
+		if epoch != orderEpoch {
+			order = datasets.Epoch(n, cfg.Batch, epochRNG(cfg.Seed, epoch), true)
+			orderEpoch = epoch
+		}
+		b := data.Train.Batch(order[step%perEpoch])
+		if err := g.Feed(b); err != nil {
+			return nil, errors.Wrapf(err, "step %d", step)
+		}
+		if err := g.Run(stepRNG(cfg.Seed, step)); err != nil {
+			return nil, errors.Wrapf(err, "step %d", step)
+		}
+		loss := g.Loss()
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, errors.Errorf("step %d: training loss is %v (try a smaller --lr or --clip)", step, loss)
+		}
+		vgs := g.ValueGrads()
+		if gradNorm, err = optim.GlobalNorm(vgs); err != nil {
+			return nil, errors.Wrapf(err, "step %d", step)
+		}
+		if cfg.Clip > 0 {
+			if _, err := optim.ClipGlobalNorm(vgs, cfg.Clip); err != nil {
+				return nil, errors.Wrapf(err, "step %d", step)
+			}
+		}
+		if cfg.ClipValue > 0 {
+			if err := optim.ClipValue(vgs, cfg.ClipValue); err != nil {
+				return nil, errors.Wrapf(err, "step %d", step)
+			}
+		}
+		solver.SetLearnRate(cfg.LR * sched.Factor(step))
+		if err := solver.Step(vgs); err != nil {
+			return nil, errors.Wrapf(err, "step %d", step)
+		}
+		step++
+		res.Losses = append(res.Losses, loss)
+		sinceLoss += loss
+		sinceN++
+		bar.update(step, loss)
+
+		if step%evalEvery == 0 || step == end {
+			rec := Record{Step: step, Epoch: float64(step) / float64(perEpoch), LR: solver.LearnRate(),
+				TrainLoss: sinceLoss / float64(sinceN), GradNorm: gradNorm}
+			sinceLoss, sinceN = 0, 0
+			if data.Val != nil && data.Val.Len() > 0 {
+				if rec.Val, err = Evaluate(gs, data.Val, evalBatch); err != nil {
+					return nil, errors.Wrapf(err, "step %d: validation", step)
+				}
+				if rec.Val["loss"] < res.BestVal {
+					res.BestVal, bad = rec.Val["loss"], 0
+				} else {
+					bad++
+				}
+			}
+			rec.Elapsed = time.Since(start).Seconds()
+			res.History = append(res.History, rec)
+			res.TrainLoss, res.Val = rec.TrainLoss, rec.Val
+			bar.record(rec)
+			if cfg.OnEval != nil {
+				cfg.OnEval(rec)
+			}
+			if logf != nil {
+				if err := json.NewEncoder(logf).Encode(rec); err != nil {
+					return nil, errors.Wrap(err, "--log")
+				}
+			}
+			if cfg.Save != "" {
+				best := res.BestVal
+				if err := SaveCheckpoint(cfg.Save, m.Store(), g.Params(), solver, Meta{Step: step, Seed: cfg.Seed, BestVal: &best, Config: cfg, History: res.History}); err != nil {
+					return nil, err
+				}
+				res.Checkpoint = cfg.Save
+			}
+			if cfg.Patience > 0 && bad >= cfg.Patience {
+				res.Stopped = "early"
+				break
+			}
+		}
+	}
+	if step < total && res.Stopped == "steps" {
+		res.Stopped = "interrupted"
+	}
+	bar.done()
+	res.Steps = step
+	if data.Test != nil && data.Test.Len() > 0 {
+		if res.Test, err = Evaluate(gs, data.Test, evalBatch); err != nil {
+			return nil, errors.Wrap(err, "test")
+		}
+	}
+	res.Elapsed = time.Since(start).Seconds()
+	return res, nil
+}
+
+// check validates the configuration against the data, naming the flag at fault.
+func (cfg Config) check(data Data) error {
+	switch {
+	case data.Train == nil || data.Train.Len() == 0:
+		return errors.New("training split is empty")
+	case cfg.Batch <= 0:
+		return errors.Errorf("--batch %d: must be positive", cfg.Batch)
+	case cfg.Batch > data.Train.Len():
+		return errors.Errorf("--batch %d: larger than the training split (%d examples)", cfg.Batch, data.Train.Len())
+	case cfg.Steps <= 0 && cfg.Epochs <= 0:
+		return errors.Errorf("--epochs %d / --steps %d: one must be positive", cfg.Epochs, cfg.Steps)
+	case cfg.Steps < 0:
+		return errors.Errorf("--steps %d: must not be negative", cfg.Steps)
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return errors.Errorf("--lr %v: must be a positive number", cfg.LR)
+	case cfg.Clip < 0:
+		return errors.Errorf("--clip %v: must not be negative", cfg.Clip)
+	case cfg.ClipValue < 0:
+		return errors.Errorf("--clip-value %v: must not be negative", cfg.ClipValue)
+	case cfg.Patience < 0:
+		return errors.Errorf("--patience %d: must not be negative", cfg.Patience)
+	}
+	return nil
+}
+
+// String is the one-line summary of a record that the progress output prints.
+func (r Record) String() string {
+	s := fmt.Sprintf("step %d  epoch %.2f  lr %.3g  train loss %.4f", r.Step, r.Epoch, r.LR, r.TrainLoss)
+	for _, k := range []string{"loss", "accuracy", "mse", "bpc", "ppl"} {
+		if v, ok := r.Val[k]; ok {
+			s += fmt.Sprintf("  val %s %.4f", k, v)
+		}
+	}
+	return s
+}
