@@ -73,7 +73,7 @@ func label(name string) string {
 	return fmt.Sprintf("array %q", name)
 }
 
-// dataLen returns the dtype descr and element count of a.Data.
+// dataInfo returns the dtype descr and element count of data.
 func dataInfo(data any) (descr string, n int, err error) {
 	switch d := data.(type) {
 	case []float32:
