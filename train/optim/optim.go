@@ -13,7 +13,16 @@
 // gorgonia.ValueGrad, updates the value in place and sets the gradient to
 // zero, because Gorgonia's tape machine adds gradients into the bound dual
 // values on every run. Values and gradients must be contiguous *tensor.Dense
-// of dtype float32 or float64.
+// of dtype float32 or float64; Step checks every parameter before changing
+// any of them. A solver is not safe for concurrent use.
+//
+// Slot names follow the keys of torch.optim state dicts ("momentum_buffer",
+// "sum", "square_avg", "acc_delta", "exp_avg", "exp_avg_sq").
+//
+// GlobalNorm, ClipGlobalNorm and ClipValue work on the same []ValueGrad and
+// are meant to run between computing the gradients and Step. Schedule and
+// ParseSchedule give the learning-rate multiplier for each step; a training
+// loop calls SetLearnRate(base·Factor(step)) before each Step.
 package optim
 
 import (
