@@ -146,7 +146,7 @@ type hyper struct {
 	val   *float64 // field in the solver's resolved Options
 	def   float64  // default used when the field is zero
 	lo    float64  // smallest valid value
-	hi    float64  // largest valid value (inclusive unless hiOpen)
+	hi    float64  // largest valid value (inclusive unless open)
 	open  bool     // hi itself is not valid
 }
 
