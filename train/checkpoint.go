@@ -236,21 +236,32 @@ func SaveCheckpoint(path string, s *nn.Store, params []*nn.Tensor, solver optim.
 	})
 }
 
+// ReadMeta reads the JSON part of the checkpoint named path.
+func ReadMeta(path string) (Meta, error) {
+	_, _, mp := paths(path)
+	var meta Meta
+	raw, err := os.ReadFile(mp)
+	if err != nil {
+		return meta, errors.Wrap(err, "reading checkpoint")
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return meta, errors.Wrapf(err, "%s", mp)
+	}
+	if meta.Format != CheckpointFormat {
+		return meta, errors.Errorf("%s: format %q, expected %q", mp, meta.Format, CheckpointFormat)
+	}
+	return meta, nil
+}
+
 // LoadCheckpoint reads the checkpoint named path, puts its parameters and buffers into s, and
 // keeps the solver state for the run that resumes.
 func LoadCheckpoint(path string, s *nn.Store) (*Checkpoint, error) {
-	pp, op, mp := paths(path)
-	raw, err := os.ReadFile(mp)
+	pp, op, _ := paths(path)
+	meta, err := ReadMeta(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "reading checkpoint")
+		return nil, err
 	}
-	ck := &Checkpoint{slots: map[string]map[string]*tensor.Dense{}}
-	if err := json.Unmarshal(raw, &ck.Meta); err != nil {
-		return nil, errors.Wrapf(err, "%s", mp)
-	}
-	if ck.Meta.Format != CheckpointFormat {
-		return nil, errors.Errorf("%s: format %q, expected %q", mp, ck.Meta.Format, CheckpointFormat)
-	}
+	ck := &Checkpoint{Meta: meta, slots: map[string]map[string]*tensor.Dense{}}
 	if err := LoadWeights(pp, s); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,10 @@ type Config struct {
 	// and epochs are still planned for Steps (used to test resuming); 0 runs to the end.
 	StopAt int `json:"-"`
 
+	// Run is what the caller records about the model and the data (name, architecture, task) in
+	// the checkpoint's JSON, so the model can be rebuilt from the checkpoint alone.
+	Run any `json:"run,omitempty"`
+
 	Progress io.Writer `json:"-"`             // progress bar on a terminal, plain lines otherwise; nil is silent
 	LogJSONL string    `json:"log,omitempty"` // file that gets one JSON line per evaluation
 	// OnEval, when set, is called after every evaluation.

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"io"
+
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/pkg/errors"
+)
+
+func evalCmd(name string, args []string, stdout io.Writer) error {
+	m, ok := models[name]
+	if !ok {
+		return usagef("unknown model %q", name)
+	}
+	fs := newFlagSet("eval "+name, stdout)
+	ck := fs.String("checkpoint", "", "checkpoint to evaluate (.npz written by zoo train)")
+	batch := fs.Int("batch", 256, "examples per evaluation batch")
+	jsonOut := fs.Bool("json", false, "print the metrics as one JSON object on the last line of stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *ck == "" {
+		return usagef("eval %s: --checkpoint FILE is required", name)
+	}
+	meta, err := train.ReadMeta(*ck)
+	if err != nil {
+		return errors.Wrapf(err, "--checkpoint %s", *ck)
+	}
+	raw, err := json.Marshal(meta.Config.Run)
+	if err != nil {
+		return errors.Wrapf(err, "--checkpoint %s", *ck)
+	}
+	var rec runRecord
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.Model == "" {
+		return errors.Errorf("--checkpoint %s: its JSON does not record the model and task", *ck)
+	}
+	if rec.Model != name {
+		return usagef("--checkpoint %s holds a %s model, not %s", *ck, rec.Model, name)
+	}
+	mdl, err := m.fromConfig(rec.ModelConfig)
+	if err != nil {
+		return err
+	}
+	if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
+		return err
+	}
+	data, err := loadTask(rec.Task)
+	if err != nil {
+		return err
+	}
+	gs := train.NewGraphs(mdl)
+	defer gs.Close()
+	out := map[string]train.Metrics{}
+	for _, split := range []struct {
+		name string
+		ds   datasets.Dataset
+	}{{"validation", data.Val}, {"test", data.Test}} {
+		if split.ds == nil || split.ds.Len() == 0 {
+			continue
+		}
+		met, err := train.Evaluate(gs, split.ds, *batch)
+		if err != nil {
+			return err
+		}
+		out[split.name] = met
+		printMetrics(stdout, split.name, met)
+	}
+	if *jsonOut {
+		b, _ := json.Marshal(out)
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+// Command zoo trains, evaluates and compares the models of the Gorgonia model zoo.
+//
+//	zoo list                          models, tasks and prebuilt weights
+//	zoo train MODEL [flags]           train MODEL (zoo MODEL [flags] is the same)
+//	zoo eval MODEL --checkpoint FILE  evaluate a checkpoint on its task's validation and test splits
+//	zoo help [COMMAND]                flags of a command, with their defaults
+//
+// Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
+// a failure while running exits with status 1.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// usageError is bad input from the user: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const overview = `zoo: the Gorgonia model zoo
+
+usage:
+  zoo list                          models, tasks and prebuilt weights
+  zoo train MODEL [flags]           train a model (zoo MODEL [flags] is the same)
+  zoo eval MODEL --checkpoint FILE  evaluate a saved model
+  zoo help [train|eval]             every flag of a command, with its default
+`
+
+// run is the whole command: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "zoo: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, overview)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && (rest[0] == "train" || rest[0] == "eval") {
+			return dispatch([]string{rest[0], "mlp", "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, overview)
+		return nil
+	case "list":
+		return list(stdout)
+	case "train":
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
+		}
+		return trainCmd(rest[0], rest[1:], stdout, stderr)
+	case "eval":
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return usagef("eval: name a model (%s)", strings.Join(modelNames(), ", "))
+		}
+		return evalCmd(rest[0], rest[1:], stdout)
+	}
+	if _, ok := models[cmd]; ok {
+		return trainCmd(cmd, rest, stdout, stderr)
+	}
+	return usagef("unknown command or model %q (commands: list, train, eval, help; models: %s)", cmd, strings.Join(modelNames(), ", "))
+}
+
+func modelNames() []string {
+	var names []string
+	for n := range models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// list prints the models, tasks and prebuilt weights.
+func list(w io.Writer) error {
+	fmt.Fprintln(w, "models:")
+	for _, n := range modelNames() {
+		m := models[n]
+		fmt.Fprintf(w, "  %-12s %s\n  %-12s tasks: %s (default %s)\n", n, m.about, "", strings.Join(m.tasks, ", "), m.defaultTask)
+	}
+	fmt.Fprintln(w, "tasks:")
+	for _, n := range taskNames() {
+		fmt.Fprintf(w, "  %-12s %s\n", n, tasks[n].about)
+	}
+	fmt.Fprintln(w, "prebuilt weights:")
+	fmt.Fprintln(w, "  (none yet)")
+	return nil
+}
+
+// newFlagSet returns a flag set that reports errors as one line and prints help to stdout.
+func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // the flag package calls it on every error; help is printed by parseFlags
+	helpOut[fs] = stdout
+	return fs
+}
+
+// helpOut is where each flag set prints its --help.
+var helpOut = map[*flag.FlagSet]io.Writer{}
+
+// printHelp prints every flag of fs with its default.
+func printHelp(fs *flag.FlagSet) {
+	w := helpOut[fs]
+	fmt.Fprintf(w, "usage: zoo %s [flags]\n\nflags:\n", fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parseFlags parses args, turning flag errors into one-line usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(fs)
+			return err
+		}
+		return usagef("%s: %v (see zoo %s --help)", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (see zoo %s --help)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}

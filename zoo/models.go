@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"strconv"
+	"strings"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
+	"github.com/pkg/errors"
+)
+
+// model is one entry of the model table: how the command builds, trains and reloads it.
+type model struct {
+	about       string
+	defaultTask string
+	tasks       []string
+	// defaults adjusts the training configuration for a task before the flags are parsed.
+	defaults func(task string, c *train.Config)
+	// flags registers the model's architecture flags and returns the function that builds the
+	// model for a task's data once the flags are parsed, with the config to record.
+	flags func(fs *flag.FlagSet) func(info datasets.Info, seed uint64) (train.Model, any, error)
+	// fromConfig rebuilds the model from the config a checkpoint recorded.
+	fromConfig func(raw json.RawMessage) (train.Model, error)
+}
+
+// models lists every model by name.
+var models = map[string]model{
+	"mlp": {
+		about:       "multilayer perceptron: widths, activation, BatchNorm, dropout, residual connections",
+		defaultTask: "spirals",
+		tasks:       []string{"spirals", "housing", "teacher", "csv", "mnist"},
+		defaults: func(task string, c *train.Config) {
+			c.Epochs, c.Batch, c.LR = 20, 32, 3e-3
+			if task == "housing" {
+				c.Epochs, c.LR, c.Schedule = 60, 3e-3, "cosine"
+			}
+			if task == "teacher" || task == "mnist" {
+				c.Epochs, c.Batch, c.LR = 10, 128, 1e-3
+			}
+		},
+		flags: func(fs *flag.FlagSet) func(datasets.Info, uint64) (train.Model, any, error) {
+			hidden := fs.String("hidden", "100,100", "comma-separated widths of the hidden layers")
+			act := fs.String("activation", "relu", "nonlinearity: relu, tanh, sigmoid, identity")
+			bn := fs.Bool("batchnorm", false, "BatchNorm after each hidden linear map")
+			drop := fs.Float64("dropout", 0, "dropout probability after each hidden layer")
+			res := fs.Bool("residual", false, "residual connections between hidden layers of equal width")
+			f64 := fs.Bool("float64", false, "compute in float64 instead of float32")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				widths, err := parseInts(*hidden)
+				if err != nil {
+					return nil, nil, errors.Wrapf(err, "--hidden %q", *hidden)
+				}
+				cfg := mlp.DefaultConfig(info)
+				cfg.Hidden, cfg.Activation, cfg.BatchNorm, cfg.Dropout, cfg.Residual, cfg.Float64, cfg.Seed =
+					widths, *act, *bn, *drop, *res, *f64, seed
+				m, err := mlp.New(cfg)
+				return m, cfg, err
+			}
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cfg mlp.Config
+			if err := json.Unmarshal(raw, &cfg); err != nil {
+				return nil, errors.Wrap(err, "mlp config")
+			}
+			return mlp.New(cfg)
+		},
+	},
+}
+
+// parseInts reads "64,64" as [64 64]; an empty string is no layers.
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil || v <= 0 {
+			return nil, errors.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
