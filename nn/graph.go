@@ -180,10 +180,8 @@ func (g *Graph) Run(rng *rand.Rand) error {
 	if err := g.Compile(); err != nil {
 		return err
 	}
-	for _, f := range g.before {
-		if err := f(rng); err != nil {
-			return err
-		}
+	if err := g.Prepare(rng); err != nil {
+		return err
 	}
 	g.vm.Reset()
 	if err := g.vm.RunAll(); err != nil {
@@ -191,6 +189,17 @@ func (g *Graph) Run(rng *rand.Rand) error {
 	}
 	for _, f := range g.after {
 		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Prepare calls the before-hooks with rng: it draws the run's dropout masks. Run calls it; a
+// caller that runs the graph on another machine (a gradient check) calls it itself.
+func (g *Graph) Prepare(rng *rand.Rand) error {
+	for _, f := range g.before {
+		if err := f(rng); err != nil {
 			return err
 		}
 	}
