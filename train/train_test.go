@@ -1,0 +1,217 @@
+package train_test
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
+)
+
+// spirals is a small split of the spirals task.
+func spirals(t *testing.T) train.Data {
+	t.Helper()
+	ds := datasets.Spirals(600, datasets.SpiralsNoise, 1)
+	parts, err := datasets.Split(ds, nn.NewRNG(1, nn.StreamData, 0), 0.8, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return train.Data{Train: parts[0], Val: parts[1]}
+}
+
+// newMLP has every source of randomness: initialisation, BatchNorm, dropout.
+func newMLP(t *testing.T) *mlp.Model {
+	t.Helper()
+	m, err := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{32, 32}, Outputs: 3, Activation: "relu",
+		BatchNorm: true, Dropout: 0.1, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func config() train.Config {
+	c := train.DefaultConfig()
+	c.Steps, c.Batch, c.LR, c.Seed, c.EvalEvery = 60, 16, 1e-2, 9, 20
+	c.Schedule, c.Clip = "warmup:5,cosine", 1
+	return c
+}
+
+func TestSameSeedSameLosses(t *testing.T) {
+	data := spirals(t)
+	a, err := train.Fit(newMLP(t), data, config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := train.Fit(newMLP(t), data, config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Losses) != 60 || len(b.Losses) != 60 {
+		t.Fatalf("ran %d and %d steps, want 60", len(a.Losses), len(b.Losses))
+	}
+	for i := range a.Losses {
+		if a.Losses[i] != b.Losses[i] {
+			t.Fatalf("step %d: losses %v and %v differ", i, a.Losses[i], b.Losses[i])
+		}
+	}
+	c := config()
+	c.Seed = 10
+	d, err := train.Fit(newMLP(t), data, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Losses[5] == a.Losses[5] {
+		t.Error("another seed gave the same loss")
+	}
+	if a.Losses[59] >= a.Losses[0] {
+		t.Errorf("loss did not fall: %v → %v", a.Losses[0], a.Losses[59])
+	}
+}
+
+// TestResumeBitIdentical interrupts a run at step 27 (mid-epoch, mid-schedule), resumes it from
+// the checkpoint, and requires the parameters and BatchNorm statistics at the end to equal those
+// of an uninterrupted run bit for bit.
+func TestResumeBitIdentical(t *testing.T) {
+	data := spirals(t)
+	dir := t.TempDir()
+	for _, opt := range []string{"adam", "nesterov", "adadelta"} {
+		c := config()
+		c.Optimizer, c.LR = opt, 1e-2
+		if opt == "adadelta" {
+			c.LR = 1
+		}
+		full := newMLP(t)
+		c.Save = filepath.Join(dir, opt+"-full.npz")
+		want, err := train.Fit(full, data, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		part := newMLP(t)
+		c.Save = filepath.Join(dir, opt+"-part.npz")
+		c.StopAt = 27
+		r, err := train.Fit(part, data, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Steps != 27 || r.Stopped != "interrupted" {
+			t.Fatalf("%s: stopped after %d steps (%s), want 27 interrupted", opt, r.Steps, r.Stopped)
+		}
+		resumed := newMLP(t) // fresh parameters: everything must come from the checkpoint
+		c.StopAt, c.Resume = 0, c.Save
+		got, err := train.Fit(resumed, data, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Steps != 60 {
+			t.Fatalf("%s: resumed run ended at step %d", opt, got.Steps)
+		}
+		for i, l := range got.Losses {
+			if l != want.Losses[27+i] {
+				t.Fatalf("%s: step %d: resumed loss %v, uninterrupted %v", opt, 27+i, l, want.Losses[27+i])
+			}
+		}
+		for _, p := range full.Store().All() {
+			a, b := nn.Float64s(p.Value), nn.Float64s(resumed.Store().Get(p.Name).Value)
+			for i := range a {
+				if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+					t.Fatalf("%s: %s[%d]: %v after resuming, %v uninterrupted", opt, p.Name, i, b[i], a[i])
+				}
+			}
+		}
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	m := newMLP(t)
+	path := filepath.Join(t.TempDir(), "w.npz")
+	if err := train.SaveWeights(path, m.Store()); err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{32, 32}, Outputs: 3, BatchNorm: true, Seed: 99})
+	if err := train.LoadWeights(path, m2.Store()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Store().All() {
+		a, b := nn.Float64s(p.Value), nn.Float64s(m2.Store().Get(p.Name).Value)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s[%d]: %v loaded as %v", p.Name, i, a[i], b[i])
+			}
+		}
+	}
+	small, _ := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{16}, Outputs: 3, Seed: 1})
+	err := train.LoadWeights(path, small.Store())
+	if err == nil || !strings.Contains(err.Error(), "hidden.0.weight") || !strings.Contains(err.Error(), "shape") {
+		t.Errorf("loading into a smaller model: %v", err)
+	}
+	if err := train.LoadWeights(filepath.Join(t.TempDir(), "missing.npz"), m2.Store()); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
+// TestEvaluateCoversEveryExample compares batched evaluation (with a short last batch) with one
+// batch of everything.
+func TestEvaluateCoversEveryExample(t *testing.T) {
+	data := spirals(t) // 120 validation examples
+	m := newMLP(t)
+	gs := train.NewGraphs(m)
+	defer gs.Close()
+	whole, err := train.Evaluate(gs, data.Val, data.Val.Len())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := train.Evaluate(gs, data.Val, 50) // 50 + 50 + 20
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range whole {
+		if math.Abs(parts[k]-v) > 1e-6 {
+			t.Errorf("%s: %v in batches, %v at once", k, parts[k], v)
+		}
+	}
+	if _, ok := whole["accuracy"]; !ok {
+		t.Error("classification evaluation has no accuracy")
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	data := spirals(t)
+	for _, tc := range []struct {
+		edit func(*train.Config)
+		want string
+	}{
+		{func(c *train.Config) { c.Batch = 0 }, "--batch"},
+		{func(c *train.Config) { c.Batch = 100000 }, "--batch"},
+		{func(c *train.Config) { c.LR = -1 }, "--lr"},
+		{func(c *train.Config) { c.LR = math.NaN() }, "--lr"},
+		{func(c *train.Config) { c.Steps, c.Epochs = 0, 0 }, "--epochs"},
+		{func(c *train.Config) { c.Optimizer = "adamax" }, "--optimizer"},
+		{func(c *train.Config) { c.Schedule = "cosine:x" }, "--schedule"},
+		{func(c *train.Config) { c.Clip = -1 }, "--clip"},
+		{func(c *train.Config) { c.Resume = "/nonexistent/ck.npz" }, "ck.json"},
+	} {
+		c := config()
+		tc.edit(&c)
+		_, err := train.Fit(newMLP(t), data, c)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("want an error naming %s, got %v", tc.want, err)
+		}
+	}
+}
+
+func TestDivergenceIsReported(t *testing.T) {
+	data := spirals(t)
+	m, _ := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{32}, Outputs: 3, Activation: "relu", Seed: 1})
+	c := config()
+	c.Optimizer, c.LR, c.Clip, c.Schedule = "sgd", 1e6, 0, "constant"
+	_, err := train.Fit(m, data, c)
+	if err == nil || !strings.Contains(err.Error(), "step") {
+		t.Errorf("diverging run: %v", err)
+	}
+}
