@@ -220,6 +220,9 @@ func (g *Graph) Loss() float64 {
 	return Float64s(g.lossVal.(tensor.Tensor))[0]
 }
 
+// LossNode is the loss node named by SetOutputs.
+func (g *Graph) LossNode() *G.Node { return g.loss }
+
 // Output is the value of the output node after the last run; it aliases the VM's memory, so copy
 // what must outlive the next run.
 func (g *Graph) Output() tensor.Tensor {

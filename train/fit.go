@@ -99,7 +99,7 @@ func Fit(m Model, data Data, cfg Config) (*Result, error) {
 // FitGraphs is Fit on an existing graph cache, so a caller can go on evaluating with the same
 // compiled graphs afterwards.
 func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
-	if err := cfg.check(data); err != nil {
+	if err := cfg.Check(data); err != nil {
 		return nil, err
 	}
 	n := data.Train.Len()
@@ -262,8 +262,8 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// check validates the configuration against the data, naming the flag at fault.
-func (cfg Config) check(data Data) error {
+// Check validates the configuration against the data, naming the flag at fault.
+func (cfg Config) Check(data Data) error {
 	switch {
 	case data.Train == nil || data.Train.Len() == 0:
 		return errors.New("training split is empty")

@@ -17,7 +17,7 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	}
 	fs := newFlagSet("eval "+name, stdout)
 	ck := fs.String("checkpoint", "", "checkpoint to evaluate (.npz written by zoo train)")
-	batch := fs.Int("batch", 256, "examples per evaluation batch")
+	batch := fs.Int("batch", 0, "examples per evaluation batch (0: as in training, which reproduces its figures exactly)")
 	jsonOut := fs.Bool("json", false, "print the metrics as one JSON object on the last line of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -39,6 +39,12 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	}
 	if rec.Model != name {
 		return usagef("--checkpoint %s holds a %s model, not %s", *ck, rec.Model, name)
+	}
+	if *batch <= 0 {
+		*batch = meta.Config.EvalBatch
+		if *batch <= 0 {
+			*batch = meta.Config.Batch
+		}
 	}
 	mdl, err := m.fromConfig(rec.ModelConfig)
 	if err != nil {

@@ -90,6 +90,9 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.Check(data); err != nil {
+		return usagef("%v", err)
+	}
 	mdl, mcfg, err := build(data.Train.Info(), cfg.Seed)
 	if err != nil {
 		return usagef("%v", err)

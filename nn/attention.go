@@ -1,0 +1,300 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// MaskValue is what an additive attention mask adds to the score of a key that must not be
+// attended to. It is finite, so a row whose keys are all masked gets uniform weights instead of
+// NaN; otherwise exp(score + MaskValue − max) is exactly 0 in float32 and float64, so masked keys
+// get exactly zero weight and their values cannot reach the output.
+const MaskValue = -1e9
+
+// CausalMask adds to g a constant additive mask of shape (1, tq, tk) for attention of tq queries
+// over tk keys where query i may see key j only if j ≤ i + (tk − tq): lower-triangular for
+// tq = tk, and for tq < tk the queries are the last tq positions of the keys' sequence. Allowed
+// entries are 0, the others MaskValue. It broadcasts over the leading (batch·head) axis.
+func CausalMask(g *Graph, tq, tk int) (*G.Node, error) {
+	if tq <= 0 || tk < tq {
+		return nil, errors.Errorf("nn: causal mask of %d queries over %d keys: need 0 < queries ≤ keys", tq, tk)
+	}
+	vals := make([]float64, tq*tk)
+	for i := 0; i < tq; i++ {
+		for j := i + tk - tq + 1; j < tk; j++ {
+			vals[i*tk+j] = MaskValue
+		}
+	}
+	in := g.Input("causal_mask", 1, tq, tk)
+	if err := in.Set(vals); err != nil {
+		return nil, errors.Wrap(err, "nn: causal mask")
+	}
+	return in.Node, nil
+}
+
+// PaddingMask is an additive key-padding mask fed per batch: for Batch sequences of up to Len
+// keys, the keys past each sequence's length (or flagged as padding) get MaskValue. Node has
+// shape (Batch·Heads, 1, Len), row b·Heads + h for head h of sequence b, which is the layout
+// MultiHeadAttention gives its scores; it broadcasts over the queries.
+type PaddingMask struct {
+	Node              *G.Node
+	Batch, Heads, Len int
+
+	in  *Input
+	buf []float64
+}
+
+// NewPaddingMask adds a padding-mask input to g, initially masking nothing.
+func NewPaddingMask(g *Graph, batch, heads, length int) (*PaddingMask, error) {
+	if batch <= 0 || heads <= 0 || length <= 0 {
+		return nil, errors.Errorf("nn: padding mask: batch %d, heads %d, length %d must be positive", batch, heads, length)
+	}
+	in := g.Input("padding_mask", batch*heads, 1, length)
+	return &PaddingMask{Node: in.Node, Batch: batch, Heads: heads, Len: length, in: in, buf: make([]float64, batch*heads*length)}, nil
+}
+
+// SetLengths feeds the number of real keys of each sequence: keys at positions ≥ lens[b] are
+// masked. A length outside [0, Len] is an error naming the sequence.
+func (m *PaddingMask) SetLengths(lens []int) error {
+	if len(lens) != m.Batch {
+		return errors.Errorf("nn: padding mask for %d sequences fed %d lengths", m.Batch, len(lens))
+	}
+	pad := make([]bool, m.Batch*m.Len)
+	for b, n := range lens {
+		if n < 0 || n > m.Len {
+			return errors.Errorf("nn: padding mask: length %d of sequence %d outside [0, %d]", n, b, m.Len)
+		}
+		for j := n; j < m.Len; j++ {
+			pad[b*m.Len+j] = true
+		}
+	}
+	return m.SetPadding(pad)
+}
+
+// SetPadding feeds which keys are padding, as torch's key_padding_mask: pad[b·Len + j] is true
+// when key j of sequence b must be ignored.
+func (m *PaddingMask) SetPadding(pad []bool) error {
+	if len(pad) != m.Batch*m.Len {
+		return errors.Errorf("nn: padding mask of %d×%d keys fed %d flags", m.Batch, m.Len, len(pad))
+	}
+	for b := 0; b < m.Batch; b++ {
+		for h := 0; h < m.Heads; h++ {
+			row := m.buf[(b*m.Heads+h)*m.Len : (b*m.Heads+h+1)*m.Len]
+			for j := range row {
+				row[j] = 0
+				if pad[b*m.Len+j] {
+					row[j] = MaskValue
+				}
+			}
+		}
+	}
+	return m.in.Set(m.buf)
+}
+
+// addMask adds an additive mask to scores (N, Tq, Tk); every axis of the 3-D mask has the scores'
+// size or 1 (broadcast).
+func addMask(scores, mask *G.Node) (*G.Node, error) {
+	ss, ms := scores.Shape(), mask.Shape()
+	if mask.Dims() != 3 {
+		return nil, errors.Errorf("nn: attention mask of shape %v: want 3 axes for scores %v", ms, ss)
+	}
+	var pattern []byte
+	for i := 0; i < 3; i++ {
+		switch {
+		case ms[i] == ss[i]:
+		case ms[i] == 1:
+			pattern = append(pattern, byte(i))
+		default:
+			return nil, errors.Errorf("nn: attention mask of shape %v does not broadcast to scores %v (axis %d)", ms, ss, i)
+		}
+	}
+	if len(pattern) == 0 {
+		return G.Add(scores, mask)
+	}
+	return G.BroadcastAdd(scores, mask, nil, pattern)
+}
+
+// ScaledDotProductAttention is softmax(q·kᵀ/√d + masks)·v (Vaswani et al. 2017) over a batch of N
+// independent problems (N is batch·heads for multi-head attention): q is (N, Tq, d), k is
+// (N, Tk, d), v is (N, Tk, dv). Each mask is additive and 3-D, every axis either of the scores'
+// size (N, Tq, Tk) or 1 to broadcast: CausalMask gives (1, Tq, Tk), a PaddingMask (N, 1, Tk).
+// It returns the output (N, Tq, dv) and the attention weights (N, Tq, Tk), whose rows sum to 1,
+// for inspection (heatmaps).
+func ScaledDotProductAttention(g *Graph, q, k, v *G.Node, masks ...*G.Node) (out, weights *G.Node, err error) {
+	return attend(g, q, k, v, 0, masks)
+}
+
+// attend is ScaledDotProductAttention with dropout of probability p on the weights in training
+// graphs; the weights returned are those before dropout.
+func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights *G.Node, err error) {
+	if q.Dims() != 3 || k.Dims() != 3 || v.Dims() != 3 {
+		return nil, nil, errors.Errorf("nn: attention expects 3-D q, k, v (N, T, d), got %v, %v, %v", q.Shape(), k.Shape(), v.Shape())
+	}
+	qs, ks, vs := q.Shape(), k.Shape(), v.Shape()
+	if qs[0] != ks[0] || ks[0] != vs[0] || qs[2] != ks[2] || ks[1] != vs[1] {
+		return nil, nil, errors.Errorf("nn: attention shapes q %v, k %v, v %v disagree: want (N,Tq,d), (N,Tk,d), (N,Tk,dv)", qs, ks, vs)
+	}
+	c := &chain{}
+	scores := c.do(G.BatchedMatMul(q, k, false, true))
+	scores = c.do(G.Mul(scores, g.Scalar(1/math.Sqrt(float64(qs[2])))))
+	for i, m := range masks {
+		if c.err != nil {
+			break
+		}
+		if m == nil {
+			continue
+		}
+		s, err := addMask(scores, m)
+		if err != nil {
+			return nil, nil, errors.Wrapf(err, "nn: attention mask %d", i)
+		}
+		scores = s
+	}
+	weights = c.do(G.SoftMax(scores, 2))
+	if c.err != nil {
+		return nil, nil, errors.Wrap(c.err, "nn: attention scores")
+	}
+	w := weights
+	if p > 0 {
+		if w, err = Dropout(g, weights, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	out, err = G.BatchedMatMul(w, v)
+	return out, weights, errors.Wrap(err, "nn: attention output")
+}
+
+// MultiHeadAttention is torch.nn.MultiheadAttention(D, Heads) with biases and batch-first rows:
+//
+//	head_h = softmax(q_h·k_hᵀ/√(D/Heads) + masks)·v_h,  q = query·W_qᵀ + b_q, k = key·W_kᵀ + b_k,
+//	v = value·W_vᵀ + b_v split into Heads blocks of D/Heads features,
+//	out = concat(head_1 … head_Heads)·W_oᵀ + b_o.
+//
+// Its parameters carry PyTorch's names: NAME.in_proj_weight (W_q, W_k, W_v stacked, exported as
+// (3D, D); kept transposed as (D, 3D)), NAME.in_proj_bias (exported (3D,), kept (1, 3D)), and
+// NAME.out_proj.weight / NAME.out_proj.bias (a Linear). They are initialised as PyTorch does:
+// in_proj_weight Xavier-uniform, both biases 0, out_proj.weight U(−1/√D, 1/√D).
+//
+// The q, k and v projections each multiply by one (D, D) block of the fused weight, taken as
+// index k of its (D, 3, D) reshape, so no slice bound ever reaches 256 (see the package notes on
+// Gorgonia's slice hashing) whatever D is.
+type MultiHeadAttention struct {
+	D, Heads     int
+	InProjWeight *Tensor // (D, 3D), Transposed
+	InProjBias   *Tensor // (1, 3D)
+	OutProj      *Linear
+	// Dropout is the probability of dropping attention weights in training graphs (torch's
+	// dropout argument).
+	Dropout float64
+}
+
+// NewMultiHeadAttention creates the parameters for model dimension d split into heads heads
+// (d must be a multiple of heads) in s under name.
+func NewMultiHeadAttention(s *Store, name string, d, heads int, dropout float64) (*MultiHeadAttention, error) {
+	if d <= 0 || heads <= 0 || d%heads != 0 {
+		return nil, errors.Errorf("nn: multi-head attention %s: dimension %d must be a positive multiple of the %d heads", name, d, heads)
+	}
+	if dropout < 0 || dropout >= 1 {
+		return nil, errors.Errorf("nn: multi-head attention %s: dropout %v outside [0, 1)", name, dropout)
+	}
+	prefix := ""
+	if name != "" {
+		prefix = name + "."
+	}
+	w, err := s.Add(prefix+"in_proj_weight", []int{d, 3 * d}, true, Uniform(math.Sqrt(6/float64(4*d))))
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	w.Transposed = true
+	b, err := s.Add(prefix+"in_proj_bias", []int{1, 3 * d}, true, Zeros)
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	out, err := NewLinear(s, prefix+"out_proj", d, d, true)
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	if err := SetFloat64s(out.Bias.Value, make([]float64, d)); err != nil {
+		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	return &MultiHeadAttention{D: d, Heads: heads, InProjWeight: w, InProjBias: b, OutProj: out, Dropout: dropout}, nil
+}
+
+// project computes x·W_jᵀ + b_j for block j (0 query, 1 key, 2 value) of the fused projection.
+func (m *MultiHeadAttention) project(g *Graph, x *G.Node, j int) (*G.Node, error) {
+	c := &chain{}
+	w := c.do(G.Reshape(g.Bind(m.InProjWeight), tensor.Shape{m.D, 3, m.D}))
+	wj := c.do(G.Slice(w, nil, G.S(j)))
+	b := c.do(G.Reshape(g.Bind(m.InProjBias), tensor.Shape{3, m.D}))
+	bj := c.do(G.Reshape(c.do(G.Slice(b, G.S(j))), tensor.Shape{1, m.D}))
+	y := c.do(G.BroadcastAdd(c.do(G.Mul(x, wj)), bj, nil, []byte{0}))
+	return y, c.err
+}
+
+// splitHeads turns (B·T, D) batch-major rows into (B·Heads, T, D/Heads).
+func (m *MultiHeadAttention) splitHeads(x *G.Node, batch, t int) (*G.Node, error) {
+	dh := m.D / m.Heads
+	c := &chain{}
+	y := c.do(G.Reshape(x, tensor.Shape{batch, t, m.Heads, dh}))
+	y = c.do(G.Transpose(y, 0, 2, 1, 3))
+	y = c.do(G.Reshape(y, tensor.Shape{batch * m.Heads, t, dh}))
+	return y, c.err
+}
+
+// Forward attends from query (B·Tq, D) to key and value (B·Tk, D), all batch-major (row b·T + t
+// is step t of sequence b); pass the same node three times for self-attention. masks are as for
+// ScaledDotProductAttention with N = B·Heads: CausalMask(g, Tq, Tk) and
+// NewPaddingMask(g, B, Heads, Tk). It returns the output (B·Tq, D) and the per-head attention
+// weights (B·Heads, Tq, Tk), row b·Heads + h for head h of sequence b (torch's
+// need_weights=True result is their mean over heads).
+func (m *MultiHeadAttention) Forward(g *Graph, query, key, value *G.Node, batch int, masks ...*G.Node) (out, weights *G.Node, err error) {
+	name := m.InProjWeight.Name
+	for i, x := range []*G.Node{query, key, value} {
+		if x == nil || x.Dims() != 2 || x.Shape()[1] != m.D || batch <= 0 || x.Shape()[0]%batch != 0 {
+			var s tensor.Shape
+			if x != nil {
+				s = x.Shape()
+			}
+			return nil, nil, errors.Errorf("nn: multi-head attention %s: input %d of shape %v is not %d sequences of %d features (B·T, D)", name, i, s, batch, m.D)
+		}
+	}
+	tq, tk := query.Shape()[0]/batch, key.Shape()[0]/batch
+	if value.Shape()[0] != key.Shape()[0] {
+		return nil, nil, errors.Errorf("nn: multi-head attention %s: %d keys but %d values", name, key.Shape()[0], value.Shape()[0])
+	}
+	var qkv [3]*G.Node
+	for j, x := range []*G.Node{query, key, value} {
+		p, err := m.project(g, x, j)
+		if err == nil {
+			t := tq
+			if j > 0 {
+				t = tk
+			}
+			p, err = m.splitHeads(p, batch, t)
+		}
+		if err != nil {
+			return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s: projection %d", name, j)
+		}
+		qkv[j] = p
+	}
+	p := 0.0
+	if g.Train {
+		p = m.Dropout
+	}
+	o, weights, err := attend(g, qkv[0], qkv[1], qkv[2], p, masks)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	c := &chain{}
+	o = c.do(G.Reshape(o, tensor.Shape{batch, m.Heads, tq, m.D / m.Heads}))
+	o = c.do(G.Transpose(o, 0, 2, 1, 3))
+	o = c.do(G.Reshape(o, tensor.Shape{batch * tq, m.D}))
+	if c.err != nil {
+		return nil, nil, errors.Wrapf(c.err, "nn: multi-head attention %s: merging heads", name)
+	}
+	out, err = m.OutProj.Forward(g, o)
+	return out, weights, err
+}

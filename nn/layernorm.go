@@ -1,0 +1,81 @@
+package nn
+
+import (
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// chain threads the first error through a sequence of graph operations:
+// c.do(G.Add(a, b)) returns the node, or nil once an error happened.
+type chain struct{ err error }
+
+// do returns n, recording err if it is the first one.
+func (c *chain) do(n *G.Node, err error) *G.Node {
+	if c.err == nil && err != nil {
+		c.err = err
+	}
+	if c.err != nil {
+		return nil
+	}
+	return n
+}
+
+// LayerNorm normalises every row over its last axis (Ba et al. 2016), as torch.nn.LayerNorm(D):
+//
+//	y = γ·(x − μ)/√(σ² + ε) + β,
+//
+// with μ and σ² the mean and biased variance of the row's D features, ε = 1e-5. γ (initially 1)
+// and β (initially 0) are named NAME.weight and NAME.bias and kept as (1, D) rows, which
+// checkpoints write as PyTorch's (D,) vectors. Unlike BatchNorm it needs no running statistics:
+// training and evaluation compute the same thing.
+//
+// It is composed of Mean, Sub, Square, Sqrt and Div, whose gradients are Gorgonia's symbolic ones
+// (InverseSqrt is avoided: its gradient is wrong in Gorgonia v0.9.18).
+type LayerNorm struct {
+	D            int
+	Eps          float64
+	Weight, Bias *Tensor // γ, β: (1, D)
+}
+
+// NewLayerNorm creates γ = 1 and β = 0 for rows of d features.
+func NewLayerNorm(s *Store, name string, d int) (*LayerNorm, error) {
+	if d <= 0 {
+		return nil, errors.Errorf("nn: layernorm %s: %d features, must be positive", name, d)
+	}
+	w, err := s.Add(name+".weight", []int{1, d}, true, Const(1))
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: layernorm %s", name)
+	}
+	b, err := s.Add(name+".bias", []int{1, d}, true, Zeros)
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: layernorm %s", name)
+	}
+	return &LayerNorm{D: d, Eps: 1e-5, Weight: w, Bias: b}, nil
+}
+
+// Forward normalises x over its last axis, which must have D elements. x is (N, D) or any shape
+// (…, D) (for example (B, T, D)); the result has x's shape.
+func (ln *LayerNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+	s := x.Shape()
+	if x.Dims() < 2 || s[len(s)-1] != ln.D {
+		return nil, errors.Errorf("nn: layernorm %s expects (N, %d) input, got %v", ln.Weight.Name, ln.D, s)
+	}
+	n := s.TotalSize() / ln.D
+	c := &chain{}
+	x2 := x
+	if x.Dims() != 2 {
+		x2 = c.do(G.Reshape(x, tensor.Shape{n, ln.D}))
+	}
+	mean := c.do(G.Reshape(c.do(G.Mean(x2, 1)), tensor.Shape{n, 1}))
+	xc := c.do(G.BroadcastSub(x2, mean, nil, []byte{1}))
+	variance := c.do(G.Mean(c.do(G.Square(xc)), 1))
+	std := c.do(G.Reshape(c.do(G.Sqrt(c.do(G.Add(variance, g.Scalar(ln.Eps))))), tensor.Shape{n, 1}))
+	y := c.do(G.BroadcastHadamardDiv(xc, std, nil, []byte{1}))
+	y = c.do(G.BroadcastHadamardProd(y, g.Bind(ln.Weight), nil, []byte{0}))
+	y = c.do(G.BroadcastAdd(y, g.Bind(ln.Bias), nil, []byte{0}))
+	if x.Dims() != 2 {
+		y = c.do(G.Reshape(y, s.Clone()))
+	}
+	return y, errors.Wrapf(c.err, "nn: layernorm %s on input %v", ln.Weight.Name, s)
+}

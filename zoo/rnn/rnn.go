@@ -1,0 +1,97 @@
+// Package rnn is the lecture's simple (Elman) recurrent network,
+//
+//	h_t = tanh(x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh),
+//
+// or with ReLU in place of tanh, as torch.nn.RNN: the same parameter names, layouts and
+// initialisation, so a checkpoint loads into torch.nn.RNN(nonlinearity=…).
+package rnn
+
+import (
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+)
+
+// Config selects a stack's shape and nonlinearity. The zero value is one tanh layer.
+type Config struct {
+	// Layers is the number of stacked cells (0 means 1).
+	Layers int
+	// Dropout is the probability of dropping an element between layers in training.
+	Dropout float64
+	// Activation is "tanh" (the default when empty) or "relu", as torch.nn.RNN's nonlinearity.
+	Activation string
+}
+
+// Cell is one step of the simple recurrent network.
+type Cell struct {
+	recurrent.Params
+	// Activation is "tanh" or "relu".
+	Activation string
+	act        nn.Activation
+}
+
+// NewCell creates a single cell's parameters in s under name with torch.nn.RNNCell's names
+// (NAME.weight_ih, NAME.weight_hh, NAME.bias_ih, NAME.bias_hh), initialised U(−1/√H, 1/√H).
+func NewCell(s *nn.Store, name string, in, hidden int, activation string) (*Cell, error) {
+	return newCell(s, name, "", in, hidden, activation)
+}
+
+func newCell(s *nn.Store, name, suffix string, in, hidden int, activation string) (*Cell, error) {
+	if activation == "" {
+		activation = "tanh"
+	}
+	if activation != "tanh" && activation != "relu" {
+		return nil, errors.Errorf("rnn: %s: activation %q, want tanh or relu", name, activation)
+	}
+	p, err := recurrent.NewParams(s, name, suffix, in, hidden, 1)
+	if err != nil {
+		return nil, errors.Wrap(err, "rnn")
+	}
+	act, _ := nn.ActivationByName(activation)
+	return &Cell{Params: *p, Activation: activation, act: act}, nil
+}
+
+// InputSize is the width of x_t.
+func (c *Cell) InputSize() int { return c.In }
+
+// HiddenSize is the width of h_t.
+func (c *Cell) HiddenSize() int { return c.Hidden }
+
+// NumStates is 1: the state is [h].
+func (c *Cell) NumStates() int { return 1 }
+
+// Step computes h_t from x_t (B, In) and state [h_{t−1}] (B, H); the new state is [h_t].
+func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node, error) {
+	if err := c.CheckStep(x, state, 1); err != nil {
+		return nil, nil, errors.Wrap(err, "rnn")
+	}
+	m := &recurrent.Must{}
+	// h_t = act(x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh): one gate, so no reshape or slice.
+	xi := m.Do(G.BroadcastAdd(m.Do(G.Mul(x, g.Bind(c.WeightIH))), g.Bind(c.BiasIH), nil, []byte{0}))
+	hh := m.Do(G.BroadcastAdd(m.Do(G.Mul(state[0], g.Bind(c.WeightHH))), g.Bind(c.BiasHH), nil, []byte{0}))
+	pre := m.Do(G.Add(xi, hh))
+	if m.Err != nil {
+		return nil, nil, errors.Wrapf(m.Err, "rnn: step of %s", c.WeightIH.Name)
+	}
+	h, err := c.act(pre)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "rnn: %s of %s", c.Activation, c.WeightIH.Name)
+	}
+	return h, []*G.Node{h}, nil
+}
+
+// Stack is the unrolled, stacked network; see recurrent.Stack for Step and Forward.
+type Stack = recurrent.Stack
+
+// New creates a stack of cfg.Layers cells under name with torch.nn.RNN's parameter names
+// (NAME.weight_ih_l0, …, NAME.bias_hh_lL), layer 0 reading in features, every layer hidden wide.
+func New(s *nn.Store, name string, in, hidden int, cfg Config) (*Stack, error) {
+	cells, err := recurrent.Build(cfg.Layers, in, hidden, func(l, in int) (recurrent.Cell, error) {
+		return newCell(s, name, recurrent.LayerSuffix(l), in, hidden, cfg.Activation)
+	})
+	if err != nil {
+		return nil, errors.Wrapf(err, "rnn: %s", name)
+	}
+	return recurrent.NewStack(name, cells, cfg.Dropout)
+}
