@@ -77,3 +77,28 @@ func ExampleCopyMemory() {
 	// [_ _ _ _ _ _ _ 5 3 8]
 	// memoryless loss 0.6238 nats/step
 }
+
+func ExampleDates() {
+	test, err := datasets.Dates(1000, 100, datasets.DateOptions{})
+	if err != nil {
+		panic(err)
+	}
+	// Training dates never repeat a test date.
+	train, err := datasets.Dates(1<<30, 1, datasets.DateOptions{Exclude: test})
+	if err != nil {
+		panic(err)
+	}
+	for i := 0; i < 3; i++ {
+		_, src, iso := train.Example(i)
+		fmt.Printf("%q -> %q\n", src, iso)
+	}
+	b := train.Batch([]int{0})
+	fmt.Println("Tgt:  ", b.Tgt)
+	fmt.Println("TgtIn:", b.TgtIn)
+	// Output:
+	// "26 February 1990" -> "1990-02-26"
+	// "Sep 14, 1999" -> "1999-09-14"
+	// "16.12.2024" -> "2024-12-16"
+	// Tgt:   [1 9 9 0 10 0 2 10 2 6 12]
+	// TgtIn: [11 1 9 9 0 10 0 2 10 2 6]
+}
