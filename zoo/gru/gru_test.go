@@ -18,7 +18,9 @@ import (
 // refStep is the plain-Go GRU step the graph is compared with, in either candidate form.
 func refStep(store *nn.Store, name string, resetBefore bool) rectest.RefStep {
 	return func(l int, x []float64, state [][]float64) [][]float64 {
-		p := func(s string) []float64 { return nn.Float64s(store.Get(name + "." + s + recurrent.LayerSuffix(l)).Value) }
+		p := func(s string) []float64 {
+			return nn.Float64s(store.Get(name + "." + s + recurrent.LayerSuffix(l)).Value)
+		}
 		wih := store.Get(name + ".weight_ih" + recurrent.LayerSuffix(l)).Value
 		in, gh := wih.Shape()[0], wih.Shape()[1]
 		hid := gh / 3
