@@ -29,18 +29,23 @@ func ExampleWindows() {
 	// "o, w" -> ", wo"
 }
 
-func ExampleOpticks() {
-	text, err := datasets.Opticks()
+func ExampleLoadText() {
+	path, err := datasets.OpticksPath()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	text, err := datasets.LoadText(path)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	train, valid := text.Split(datasets.TextTrainFrac)
 	w, _ := datasets.Windows(valid, text.Vocab, 64, 64)
-	fmt.Println(len(text.Tokens), "bytes,", text.Vocab.Size(), "symbols")
+	fmt.Println(text.Name+":", len(text.Tokens), "bytes,", text.Vocab.Size(), "symbols")
 	fmt.Println(len(train), "training bytes,", len(valid), "validation bytes in", w.Len(), "windows")
 	// Output:
-	// 567198 bytes, 93 symbols
+	// Isaac.Newton-Opticks.txt: 567198 bytes, 93 symbols
 	// 510478 training bytes, 56720 validation bytes in 886 windows
 }
 
