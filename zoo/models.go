@@ -33,7 +33,7 @@ var models = map[string]model{
 		defaultTask: "spirals",
 		tasks:       []string{"spirals", "housing", "teacher", "csv", "mnist"},
 		defaults: func(task string, c *train.Config) {
-			c.Epochs, c.Batch, c.LR = 20, 32, 3e-3
+			c.Epochs, c.Batch, c.LR = 40, 32, 3e-3
 			if task == "housing" {
 				c.Epochs, c.LR, c.Schedule = 60, 3e-3, "cosine"
 			}
