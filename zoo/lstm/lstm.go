@@ -91,12 +91,11 @@ func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node
 	}
 	// pre = x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh, all four gates in one product, viewed as
 	// (B, 4, H) so that gate k is the slice S(k) whatever H is.
-	xi, hh, err := c.Projections(g, x, state[0])
+	pre, err := c.Fused(g, x, state[0])
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "lstm")
 	}
 	m := &recurrent.Must{}
-	pre := m.Do(G.Add(xi, hh))
 	gate := func(k int, act func(*G.Node) (*G.Node, error)) *G.Node {
 		return m.Do(act(m.Do(recurrent.Gate(pre, k))))
 	}

@@ -66,13 +66,10 @@ func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node
 	if err := c.CheckStep(x, state, 1); err != nil {
 		return nil, nil, errors.Wrap(err, "rnn")
 	}
-	m := &recurrent.Must{}
 	// h_t = act(x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh): one gate, so no reshape or slice.
-	xi := m.Do(G.BroadcastAdd(m.Do(G.Mul(x, g.Bind(c.WeightIH))), g.Bind(c.BiasIH), nil, []byte{0}))
-	hh := m.Do(G.BroadcastAdd(m.Do(G.Mul(state[0], g.Bind(c.WeightHH))), g.Bind(c.BiasHH), nil, []byte{0}))
-	pre := m.Do(G.Add(xi, hh))
-	if m.Err != nil {
-		return nil, nil, errors.Wrapf(m.Err, "rnn: step of %s", c.WeightIH.Name)
+	pre, err := c.Fused(g, x, state[0])
+	if err != nil {
+		return nil, nil, errors.Wrap(err, "rnn")
 	}
 	h, err := c.act(pre)
 	if err != nil {

@@ -157,6 +157,20 @@ func (p *Params) Projections(g *nn.Graph, x, h *G.Node) (xi, hh *G.Node, err err
 	return xi, hh, nil
 }
 
+// Fused returns x·W_ih + h·W_hh + (b_ih + b_hh) reshaped to (B, Gates, H): all gates of a step in
+// one pre-activation, with one bias broadcast instead of two.
+func (p *Params) Fused(g *nn.Graph, x, h *G.Node) (*G.Node, error) {
+	m := &Must{}
+	b := x.Shape()[0]
+	sum := m.Do(G.Add(m.Do(G.Mul(x, g.Bind(p.WeightIH))), m.Do(G.Mul(h, g.Bind(p.WeightHH)))))
+	bias := m.Do(G.Add(g.Bind(p.BiasIH), g.Bind(p.BiasHH)))
+	pre := m.Do(G.BroadcastAdd(sum, bias, nil, []byte{0}))
+	if p.Gates > 1 {
+		pre = m.Do(G.Reshape(pre, tensor.Shape{b, p.Gates, p.Hidden}))
+	}
+	return pre, errors.Wrapf(m.Err, "recurrent: pre-activation of %s", p.WeightIH.Name)
+}
+
 // Gate returns gate k, shape (B, H), of a (B, Gates, H) node.
 func Gate(pre *G.Node, k int) (*G.Node, error) {
 	n, err := G.Slice(pre, nil, G.S(k))
