@@ -56,26 +56,39 @@ func NewLayerNorm(s *Store, name string, d int) (*LayerNorm, error) {
 
 // Forward normalises x over its last axis, which must have D elements. x is (N, D) or any shape
 // (…, D) (for example (B, T, D)); the result has x's shape.
+//
+// x is never reshaped: in Gorgonia v0.9.18 a Reshape shares its input's memory, and an in-place
+// binary op on the reshaped node would write through it into x.
 func (ln *LayerNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
 	s := x.Shape()
-	if x.Dims() < 2 || s[len(s)-1] != ln.D {
+	k := x.Dims()
+	if k < 2 || s[k-1] != ln.D {
 		return nil, errors.Errorf("nn: layernorm %s expects (N, %d) input, got %v", ln.Weight.Name, ln.D, s)
 	}
-	n := s.TotalSize() / ln.D
+	last := k - 1
+	col := s.Clone() // (…, 1): one statistic per row
+	col[last] = 1
+	row := make(tensor.Shape, k) // (1, …, 1, D): γ and β
+	lead := make([]byte, 0, k-1)
+	for i := range row {
+		row[i] = 1
+		if i < last {
+			lead = append(lead, byte(i))
+		}
+	}
+	row[last] = ln.D
 	c := &chain{}
-	x2 := x
-	if x.Dims() != 2 {
-		x2 = c.do(G.Reshape(x, tensor.Shape{n, ln.D}))
+	gamma, beta := g.Bind(ln.Weight), g.Bind(ln.Bias)
+	if k != 2 {
+		gamma = c.do(G.Reshape(gamma, row))
+		beta = c.do(G.Reshape(beta, row))
 	}
-	mean := c.do(G.Reshape(c.do(G.Mean(x2, 1)), tensor.Shape{n, 1}))
-	xc := c.do(G.BroadcastSub(x2, mean, nil, []byte{1}))
-	variance := c.do(G.Mean(c.do(G.Square(xc)), 1))
-	std := c.do(G.Reshape(c.do(G.Sqrt(c.do(G.Add(variance, g.Scalar(ln.Eps))))), tensor.Shape{n, 1}))
-	y := c.do(G.BroadcastHadamardDiv(xc, std, nil, []byte{1}))
-	y = c.do(G.BroadcastHadamardProd(y, g.Bind(ln.Weight), nil, []byte{0}))
-	y = c.do(G.BroadcastAdd(y, g.Bind(ln.Bias), nil, []byte{0}))
-	if x.Dims() != 2 {
-		y = c.do(G.Reshape(y, s.Clone()))
-	}
+	mean := c.do(G.Reshape(c.do(G.Mean(x, last)), col))
+	xc := c.do(G.BroadcastSub(x, mean, nil, []byte{byte(last)}))
+	variance := c.do(G.Mean(c.do(G.Square(xc)), last))
+	std := c.do(G.Reshape(c.do(G.Sqrt(c.do(G.Add(variance, g.Scalar(ln.Eps))))), col))
+	y := c.do(G.BroadcastHadamardDiv(xc, std, nil, []byte{byte(last)}))
+	y = c.do(G.BroadcastHadamardProd(y, gamma, nil, lead))
+	y = c.do(G.BroadcastAdd(y, beta, nil, lead))
 	return y, errors.Wrapf(c.err, "nn: layernorm %s on input %v", ln.Weight.Name, s)
 }

@@ -55,10 +55,16 @@ func AddPositions(x, pos *G.Node, batch int) (*G.Node, error) {
 	if batch <= 0 || x.Shape()[0] != batch*t || x.Shape()[1] != d {
 		return nil, errors.Errorf("nn: add positions: %v rows are not %d sequences of a (%d, %d) table", x.Shape(), batch, t, d)
 	}
+	if batch == 1 {
+		y, err := G.Add(pos, x)
+		return y, errors.Wrap(err, "nn: add positions")
+	}
+	// The table is the left operand, broadcast (copied) over the batch, so the in-place add writes
+	// into that copy: x's reshape shares x's memory and must not be written to.
 	c := &chain{}
 	x3 := c.do(G.Reshape(x, tensor.Shape{batch, t, d}))
 	p3 := c.do(G.Reshape(pos, tensor.Shape{1, t, d}))
-	y := c.do(G.Reshape(c.do(G.BroadcastAdd(x3, p3, nil, []byte{0})), tensor.Shape{batch * t, d}))
+	y := c.do(G.Reshape(c.do(G.BroadcastAdd(p3, x3, []byte{0}, nil)), tensor.Shape{batch * t, d}))
 	return y, errors.Wrap(c.err, "nn: add positions")
 }
 

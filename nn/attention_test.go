@@ -1,0 +1,785 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
+	"github.com/gorgonia-zoo/modelzoo/internal/npz"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ---- helpers shared by the attention, layernorm, feed-forward and positional tests ----
+
+// attnRandom returns n draws of N(0, 1) from stream seed.
+func attnRandom(seed uint64, n int) []float64 {
+	rng := NewRNG(seed, 77, 0)
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
+// attnInput adds a float input of the given shape holding vals (N(0, 1) from seed when nil).
+func attnInput(t *testing.T, g *Graph, name string, seed uint64, vals []float64, shape ...int) *Input {
+	t.Helper()
+	in := g.Input(name, shape...)
+	if vals == nil {
+		vals = attnRandom(seed, in.Value.Shape().TotalSize())
+	}
+	if err := in.Set(vals); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// attnLoss is Sum(out ⊙ R), R fixed (N(0, 1) from seed, or w when given): every element of out
+// reaches the loss with its own weight.
+func attnLoss(t *testing.T, g *Graph, out *G.Node, seed uint64, w []float64) *G.Node {
+	t.Helper()
+	r := attnInput(t, g, "loss_weights", seed, w, out.Shape().Clone()...)
+	return G.Must(G.Sum(G.Must(G.HadamardProd(out, r.Node))))
+}
+
+// attnCheck runs gradcheck and fails on any node whose relative error exceeds tol.
+func attnCheck(t *testing.T, g *Graph, loss *G.Node, wrt []*G.Node, samples int, tol float64) {
+	t.Helper()
+	// Gradients here are O(1); the floor keeps the rounding noise of the differences (~1e-10)
+	// on gradients that are exactly 0 (the key bias) from counting as relative error.
+	rs, err := gradcheck.Check(g.G, loss, wrt, gradcheck.Options{Eps: 1e-5, Samples: samples, Seed: 11, Floor: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.MaxRelErr > tol || r.Entries == 0 {
+			t.Errorf("%v (tolerance %g)", r, tol)
+		}
+	}
+}
+
+// attnRun differentiates loss with respect to wrt, runs the graph once and returns the values of
+// reads (copied) and the gradients of wrt.
+func attnRun(t *testing.T, g *Graph, loss *G.Node, wrt []*G.Node, reads ...*G.Node) (vals, grads [][]float64) {
+	t.Helper()
+	rv := make([]G.Value, len(reads))
+	for i, n := range reads {
+		G.Read(n, &rv[i])
+	}
+	if len(wrt) > 0 {
+		if _, err := G.Grad(loss, wrt...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vm := G.NewTapeMachine(g.G, G.BindDualValues(wrt...))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rv {
+		vals = append(vals, valueF64(v))
+	}
+	for _, n := range wrt {
+		gv, err := n.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		grads = append(grads, Float64s(gv.(tensor.Tensor)))
+	}
+	return vals, grads
+}
+
+// valueF64 copies a graph value (tensor or scalar) as float64s.
+func valueF64(v G.Value) []float64 {
+	switch d := v.Data().(type) {
+	case float64:
+		return []float64{d}
+	case float32:
+		return []float64{float64(d)}
+	}
+	return Float64s(v.(tensor.Tensor))
+}
+
+// attnGolden reads a golden file of testdata/golden/attention into a map by array name.
+func attnGolden(t *testing.T, name string) map[string]npz.Array {
+	t.Helper()
+	arrays, err := npz.Read(filepath.Join("..", "testdata", "golden", "attention", name+".npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]npz.Array{}
+	for _, a := range arrays {
+		m[a.Name] = a
+	}
+	return m
+}
+
+// attnF64 returns a golden array's float64 data.
+func attnF64(t *testing.T, m map[string]npz.Array, name string) []float64 {
+	t.Helper()
+	a, ok := m[name]
+	if !ok {
+		t.Fatalf("golden array %q missing", name)
+	}
+	d, ok := a.Data.([]float64)
+	if !ok {
+		t.Fatalf("golden array %q holds %T, want float64", name, a.Data)
+	}
+	return d
+}
+
+// attnInts returns a golden array's integer data.
+func attnInts(t *testing.T, m map[string]npz.Array, name string) []int {
+	t.Helper()
+	a, ok := m[name]
+	if !ok {
+		t.Fatalf("golden array %q missing", name)
+	}
+	d, ok := a.Data.([]int64)
+	if !ok {
+		t.Fatalf("golden array %q holds %T, want int64", name, a.Data)
+	}
+	out := make([]int, len(d))
+	for i, v := range d {
+		out[i] = int(v)
+	}
+	return out
+}
+
+// attnClose fails when got and want differ anywhere by more than tol (absolute, scaled up for
+// values above 1).
+func attnClose(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
+		return
+	}
+	worst, at := 0.0, -1
+	for i := range got {
+		d := math.Abs(got[i]-want[i]) / math.Max(1, math.Abs(want[i]))
+		if !(d <= worst) {
+			worst, at = d, i
+		}
+	}
+	if worst > tol {
+		t.Errorf("%s: differs by %.3g at [%d] (got %.10g, want %.10g)", what, worst, at, got[at], want[at])
+	}
+}
+
+// transposeF64 returns the (c, r) transpose of a row-major (r, c) matrix.
+func transposeF64(a []float64, r, c int) []float64 {
+	out := make([]float64, len(a))
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out[j*r+i] = a[i*c+j]
+		}
+	}
+	return out
+}
+
+// setTorch overwrites a store tensor with values in PyTorch's layout.
+func setTorch(t *testing.T, p *Tensor, vals []float64) {
+	t.Helper()
+	if p.Transposed {
+		s := p.Value.Shape()
+		vals = transposeF64(vals, s[1], s[0])
+	}
+	if err := SetFloat64s(p.Value, vals); err != nil {
+		t.Fatalf("%s: %v", p.Name, err)
+	}
+}
+
+// torchLayout returns a gradient of store tensor p in PyTorch's layout.
+func torchLayout(p *Tensor, vals []float64) []float64 {
+	if p.Transposed {
+		s := p.Value.Shape()
+		return transposeF64(vals, s[0], s[1])
+	}
+	return vals
+}
+
+// formula is make_golden.py's formula(): array k of n elements, exact in float64.
+func formula(k, n int, scale float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = float64((i*7919+(k+1)*104729)%1999-999) / 999 * scale
+	}
+	return v
+}
+
+// ---- scaled dot-product attention ----
+
+func TestCausalMaskValues(t *testing.T) {
+	g := NewGraph(NewStore(tensor.Float64, 1), 1, false)
+	m, err := CausalMask(g, 2, 4) // the last 2 of 4 positions
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0, 0, 0, MaskValue, 0, 0, 0, 0}
+	attnClose(t, "causal mask", Float64s(m.Value().(tensor.Tensor)), want, 0)
+	if !m.Shape().Eq(tensor.Shape{1, 2, 4}) {
+		t.Errorf("shape %v, want (1, 2, 4)", m.Shape())
+	}
+	if _, err := CausalMask(g, 3, 2); err == nil {
+		t.Error("more queries than keys accepted")
+	}
+}
+
+func TestPaddingMaskValues(t *testing.T) {
+	g := NewGraph(NewStore(tensor.Float64, 1), 2, false)
+	m, err := NewPaddingMask(g, 2, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetLengths([]int{3, 1}); err != nil {
+		t.Fatal(err)
+	}
+	M := MaskValue
+	want := []float64{0, 0, 0, 0, 0, 0, 0, M, M, 0, M, M} // rows b·Heads+h
+	attnClose(t, "padding mask", Float64s(m.Node.Value().(tensor.Tensor)), want, 0)
+	if err := m.SetLengths([]int{3, 4}); err == nil {
+		t.Error("length 4 > 3 accepted")
+	}
+	if err := m.SetLengths([]int{3}); err == nil {
+		t.Error("1 length for 2 sequences accepted")
+	}
+}
+
+// sdpaGraph builds attention over random q, k, v of n problems with the given masks.
+func sdpaGraph(t *testing.T, n, tq, tk, d int, causal bool, lens []int, heads int) (*Graph, []*Input, *G.Node, *G.Node) {
+	g := NewGraph(NewStore(tensor.Float64, 1), n, true)
+	q := attnInput(t, g, "q", 1, nil, n, tq, d)
+	k := attnInput(t, g, "k", 2, nil, n, tk, d)
+	v := attnInput(t, g, "v", 3, nil, n, tk, d+1)
+	var masks []*G.Node
+	if causal {
+		m, err := CausalMask(g, tq, tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masks = append(masks, m)
+	}
+	if lens != nil {
+		m, err := NewPaddingMask(g, len(lens), heads, tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.SetLengths(lens); err != nil {
+			t.Fatal(err)
+		}
+		masks = append(masks, m.Node)
+	}
+	out, w, err := ScaledDotProductAttention(g, q.Node, k.Node, v.Node, masks...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, []*Input{q, k, v}, out, w
+}
+
+func TestScaledDotProductAttentionGradient(t *testing.T) {
+	lensOf := func(b, tk int) []int {
+		l := make([]int, b)
+		for i := range l {
+			l[i] = tk - (i*3)%tk
+		}
+		return l
+	}
+	for _, c := range []struct {
+		name         string
+		n, tq, tk, d int
+		causal, pad  bool
+		samples      int
+		heads        int
+	}{
+		{name: "causal small", n: 2, tq: 4, tk: 4, d: 3, causal: true},
+		{name: "padding small", n: 4, tq: 3, tk: 5, d: 3, pad: true, heads: 2},
+		{name: "causal+padding T·N=288", n: 6, tq: 48, tk: 48, d: 4, causal: true, pad: true, heads: 3, samples: 24},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var lens []int
+			if c.pad {
+				lens = lensOf(c.n/c.heads, c.tk)
+			}
+			g, in, out, _ := sdpaGraph(t, c.n, c.tq, c.tk, c.d, c.causal, lens, c.heads)
+			loss := attnLoss(t, g, out, 5, nil)
+			attnCheck(t, g, loss, []*G.Node{in[0].Node, in[1].Node, in[2].Node}, c.samples, 1e-5)
+		})
+	}
+}
+
+func TestScaledDotProductAttentionWeights(t *testing.T) {
+	// Hand-computed: one query [1, 0] over keys [1, 0], [0, 1], [0, 0], d = 2: scores
+	// 1/√2, 0, 0; the third key is padding.
+	g := NewGraph(NewStore(tensor.Float64, 1), 1, false)
+	q := attnInput(t, g, "q", 0, []float64{1, 0}, 1, 1, 2)
+	k := attnInput(t, g, "k", 0, []float64{1, 0, 0, 1, 0, 0}, 1, 3, 2)
+	v := attnInput(t, g, "v", 0, []float64{10, 20, 1e6}, 1, 3, 1)
+	pm, err := NewPaddingMask(g, 1, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pm.SetLengths([]int{2}); err != nil {
+		t.Fatal(err)
+	}
+	out, w, err := ScaledDotProductAttention(g, q.Node, k.Node, v.Node, pm.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _ := attnRun(t, g, G.Must(G.Sum(out)), nil, out, w)
+	e := math.Exp(1 / math.Sqrt2)
+	w0, w1 := e/(e+1), 1/(e+1)
+	attnClose(t, "weights", vals[1], []float64{w0, w1, 0}, 1e-15)
+	attnClose(t, "output", vals[0], []float64{10*w0 + 20*w1}, 1e-14)
+
+	if _, _, err := ScaledDotProductAttention(g, q.Node, v.Node, v.Node); err == nil {
+		t.Error("q (1,1,2) with k (1,3,1) accepted")
+	}
+	bad := attnInput(t, g, "bad_mask", 0, nil, 1, 2, 3)
+	if _, _, err := ScaledDotProductAttention(g, q.Node, k.Node, v.Node, bad.Node); err == nil {
+		t.Error("mask (1,2,3) for scores (1,1,3) accepted")
+	}
+}
+
+// ---- multi-head attention ----
+
+// mhaGraph builds multi-head attention over random inputs: self-attention when tk == 0.
+func mhaGraph(t *testing.T, s *Store, m *MultiHeadAttention, train bool, b, tq, tk int, causal bool, lens []int) (*Graph, []*Input, *G.Node, *G.Node) {
+	t.Helper()
+	g := NewGraph(s, b, train)
+	q := attnInput(t, g, "query", 1, nil, b*tq, m.D)
+	ins := []*Input{q}
+	key, value := q.Node, q.Node
+	if tk == 0 {
+		tk = tq
+	} else {
+		k := attnInput(t, g, "key", 2, nil, b*tk, m.D)
+		v := attnInput(t, g, "value", 3, nil, b*tk, m.D)
+		ins = append(ins, k, v)
+		key, value = k.Node, v.Node
+	}
+	var masks []*G.Node
+	if causal {
+		cm, err := CausalMask(g, tq, tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masks = append(masks, cm)
+	}
+	if lens != nil {
+		pm, err := NewPaddingMask(g, b, m.Heads, tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pm.SetLengths(lens); err != nil {
+			t.Fatal(err)
+		}
+		masks = append(masks, pm.Node)
+	}
+	out, w, err := m.Forward(g, q.Node, key, value, b, masks...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, ins, out, w
+}
+
+// randomizeBiases makes biases non-zero so that their gradients are exercised.
+func randomizeBiases(t *testing.T, m *MultiHeadAttention, seed uint64) {
+	t.Helper()
+	for i, p := range []*Tensor{m.InProjBias, m.OutProj.Bias} {
+		if err := SetFloat64s(p.Value, attnRandom(seed+uint64(i), p.Value.Shape().TotalSize())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMultiHeadAttentionGradient(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		d, heads, b, tq int
+		tk              int
+		causal          bool
+		lens            []int
+		samples         int
+	}{
+		{name: "self causal+padding D=8", d: 8, heads: 2, b: 2, tq: 4, causal: true, lens: []int{4, 2}},
+		{name: "cross padding D=6", d: 6, heads: 3, b: 2, tq: 3, tk: 5, lens: []int{5, 3}},
+		{name: "self causal+padding D=304", d: 304, heads: 4, b: 2, tq: 3, causal: true, lens: []int{3, 2}, samples: 6},
+		{name: "cross padding B·T=260", d: 8, heads: 2, b: 2, tq: 130, tk: 7, lens: []int{7, 4}, samples: 12},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := NewStore(tensor.Float64, 3)
+			m, err := NewMultiHeadAttention(s, "attn", c.d, c.heads, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomizeBiases(t, m, 9)
+			g, ins, out, _ := mhaGraph(t, s, m, true, c.b, c.tq, c.tk, c.causal, c.lens)
+			loss := attnLoss(t, g, out, 5, nil)
+			wrt := []*G.Node{g.Bind(m.InProjWeight), g.Bind(m.InProjBias), g.Bind(m.OutProj.Weight), g.Bind(m.OutProj.Bias)}
+			for _, in := range ins {
+				wrt = append(wrt, in.Node)
+			}
+			attnCheck(t, g, loss, wrt, c.samples, 1e-5)
+		})
+	}
+}
+
+// TestMultiHeadAttentionGolden compares outputs, head-averaged weights and the gradients of
+// inputs and parameters with torch.nn.MultiheadAttention (make_golden.py).
+func TestMultiHeadAttentionGolden(t *testing.T) {
+	for _, name := range []string{"mha_self", "mha_cross", "mha_large"} {
+		t.Run(name, func(t *testing.T) {
+			gold := attnGolden(t, name)
+			large := name == "mha_large"
+			self := name != "mha_cross"
+			lens := attnInts(t, gold, "lens")
+			heads := attnInts(t, gold, "heads")[0]
+			causal := attnInts(t, gold, "causal")[0] == 1
+			var b, tq, tk, d int
+			if large {
+				b, tq, tk, d = 2, 130, 130, 320
+			} else {
+				qs := gold["query"].Shape
+				b, tq, d = qs[0], qs[1], qs[2]
+				tk = gold["key"].Shape[1]
+			}
+			s := NewStore(tensor.Float64, 1)
+			m, err := NewMultiHeadAttention(s, "mha", d, heads, 0.5) // dropout is off in evaluation
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := []*Tensor{m.InProjWeight, m.InProjBias, m.OutProj.Weight, m.OutProj.Bias}
+			torchNames := []string{"in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"}
+			for k, p := range params {
+				if large {
+					setTorch(t, p, formula(k, p.Value.Shape().TotalSize(), 1/math.Sqrt(float64(d))))
+				} else {
+					setTorch(t, p, attnF64(t, gold, torchNames[k]))
+				}
+			}
+			g := NewGraph(s, b, false)
+			input := func(name string, k int, n int) *Input {
+				if large {
+					return attnInput(t, g, name, 0, formula(k, n*d, 1), n, d)
+				}
+				return attnInput(t, g, name, 0, attnF64(t, gold, name), n, d)
+			}
+			q := input("query", 10, b*tq)
+			inputs := []*G.Node{q.Node}
+			key, value := q.Node, q.Node
+			if !self {
+				key, value = input("key", 11, b*tk).Node, input("value", 12, b*tk).Node
+				inputs = append(inputs, key, value)
+			}
+			var masks []*G.Node
+			if causal {
+				cm, err := CausalMask(g, tq, tk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				masks = append(masks, cm)
+			}
+			pm, err := NewPaddingMask(g, b, heads, tk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pm.SetLengths(lens); err != nil {
+				t.Fatal(err)
+			}
+			masks = append(masks, pm.Node)
+			out, w, err := m.Forward(g, q.Node, key, value, b, masks...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wout []float64
+			if large {
+				wout = formula(13, b*tq*d, 1)
+			} else {
+				wout = attnF64(t, gold, "wout")
+			}
+			loss := attnLoss(t, g, out, 0, wout)
+			wrt := append(append([]*G.Node{}, inputs...), g.Bind(m.InProjWeight), g.Bind(m.InProjBias), g.Bind(m.OutProj.Weight), g.Bind(m.OutProj.Bias))
+			vals, grads := attnRun(t, g, loss, wrt, out, w, loss)
+			for k, p := range params {
+				grads[len(inputs)+k] = torchLayout(p, grads[len(inputs)+k])
+			}
+			gradNames := []string{"grad_query"}
+			if !self {
+				gradNames = append(gradNames, "grad_key", "grad_value")
+			}
+			for _, n := range torchNames {
+				gradNames = append(gradNames, "grad_"+n)
+			}
+			const tol = 1e-5
+			if large {
+				attnClose(t, "loss", vals[2], attnF64(t, gold, "loss"), tol)
+				sampled := func(what string, got []float64) {
+					idx := attnInts(t, gold, what+"_idx")
+					sub := make([]float64, len(idx))
+					for i, j := range idx {
+						sub[i] = got[j]
+					}
+					attnClose(t, what, sub, attnF64(t, gold, what+"_val"), tol)
+				}
+				sampled("out", vals[0])
+				for i, n := range gradNames {
+					sampled(n, grads[i])
+				}
+				return
+			}
+			attnClose(t, "out", vals[0], attnF64(t, gold, "out"), tol)
+			// torch averages the weights over heads.
+			avg := make([]float64, b*tq*tk)
+			for bi := 0; bi < b; bi++ {
+				for h := 0; h < heads; h++ {
+					for i := 0; i < tq*tk; i++ {
+						avg[bi*tq*tk+i] += vals[1][(bi*heads+h)*tq*tk+i] / float64(heads)
+					}
+				}
+			}
+			attnClose(t, "attention weights", avg, attnF64(t, gold, "attn"), tol)
+			for i, n := range gradNames {
+				attnClose(t, n, grads[i], attnF64(t, gold, n), tol)
+			}
+		})
+	}
+}
+
+// forwardRunner prepares a forward-only graph to read the given nodes and returns a function that
+// runs it once and returns copies of their values.
+func forwardRunner(t *testing.T, g *Graph, reads ...*G.Node) func() [][]float64 {
+	t.Helper()
+	vals := make([]G.Value, len(reads))
+	for i, n := range reads {
+		G.Read(n, &vals[i])
+	}
+	g.SetOutputs(G.Must(G.Sum(reads[0])), nil)
+	return func() [][]float64 {
+		t.Helper()
+		if err := g.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		out := make([][]float64, len(vals))
+		for i, v := range vals {
+			out[i] = valueF64(v)
+		}
+		return out
+	}
+}
+
+func TestMultiHeadAttentionCausality(t *testing.T) {
+	const b, tq, d, heads = 2, 6, 8, 2
+	s := NewStore(tensor.Float64, 5)
+	m, err := NewMultiHeadAttention(s, "attn", d, heads, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomizeBiases(t, m, 3)
+	g, ins, out, w := mhaGraph(t, s, m, false, b, tq, 0, true, nil)
+	run := forwardRunner(t, g, out, w)
+	x0 := Float64s(ins[0].Value)
+	before := run()
+	attnClose(t, "input after the run", Float64s(ins[0].Value), x0, 0)
+	// The weights above the diagonal are exactly 0.
+	for n := 0; n < b*heads; n++ {
+		for i := 0; i < tq; i++ {
+			for j := i + 1; j < tq; j++ {
+				if v := before[1][(n*tq+i)*tq+j]; v != 0 {
+					t.Fatalf("weight of query %d on later key %d (problem %d) is %g", i, j, n, v)
+				}
+			}
+		}
+	}
+	// Change the last position of every sequence.
+	x := Float64s(ins[0].Value)
+	for bi := 0; bi < b; bi++ {
+		for j := 0; j < d; j++ {
+			x[(bi*tq+tq-1)*d+j] += 3 + float64(j)
+		}
+	}
+	if err := ins[0].Set(x); err != nil {
+		t.Fatal(err)
+	}
+	after := run()
+	for bi := 0; bi < b; bi++ {
+		for i := 0; i < tq; i++ {
+			changed := false
+			for j := 0; j < d; j++ {
+				k := (bi*tq+i)*d + j
+				if math.Float64bits(before[0][k]) != math.Float64bits(after[0][k]) {
+					changed = true
+				}
+			}
+			if i < tq-1 && changed {
+				t.Errorf("sequence %d position %d changed when only position %d did", bi, i, tq-1)
+			}
+			if i == tq-1 && !changed {
+				t.Errorf("sequence %d: the changed last position's output did not change", bi)
+			}
+		}
+	}
+}
+
+func TestMultiHeadAttentionPadding(t *testing.T) {
+	const b, tq, tk, d, heads = 2, 3, 5, 6, 3
+	lens := []int{5, 2}
+	s := NewStore(tensor.Float64, 6)
+	m, err := NewMultiHeadAttention(s, "attn", d, heads, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomizeBiases(t, m, 4)
+	g, ins, out, w := mhaGraph(t, s, m, false, b, tq, tk, false, lens)
+	run := forwardRunner(t, g, out, w)
+	before := run()
+	for n := 0; n < b*heads; n++ {
+		for i := 0; i < tq; i++ {
+			sum := 0.0
+			for j := 0; j < tk; j++ {
+				v := before[1][(n*tq+i)*tk+j]
+				sum += v
+				if j >= lens[n/heads] && v != 0 {
+					t.Errorf("problem %d query %d: padded key %d has weight %g", n, i, j, v)
+				}
+				if j < lens[n/heads] && !(v > 0) {
+					t.Errorf("problem %d query %d: real key %d has weight %g", n, i, j, v)
+				}
+			}
+			if math.Abs(sum-1) > 1e-12 {
+				t.Errorf("problem %d query %d: weights sum to %v", n, i, sum)
+			}
+		}
+	}
+	// Overwrite the padded keys and values of sequence 1 with large numbers.
+	for _, in := range ins[1:] {
+		x := Float64s(in.Value)
+		for j := lens[1]; j < tk; j++ {
+			for c := 0; c < d; c++ {
+				x[(tk+j)*d+c] = 1e3 * float64(j+c+1)
+			}
+		}
+		if err := in.Set(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := run()
+	for i := range before[0] {
+		if math.Float64bits(before[0][i]) != math.Float64bits(after[0][i]) {
+			t.Fatalf("output %d changed from %v to %v when only padded keys changed", i, before[0][i], after[0][i])
+		}
+	}
+}
+
+func TestMultiHeadAttentionErrors(t *testing.T) {
+	s := NewStore(tensor.Float64, 1)
+	if _, err := NewMultiHeadAttention(s, "a", 10, 3, 0); err == nil {
+		t.Error("10 features in 3 heads accepted")
+	}
+	if _, err := NewMultiHeadAttention(s, "a", 8, 2, 1); err == nil {
+		t.Error("dropout 1 accepted")
+	}
+	m, err := NewMultiHeadAttention(s, "a", 8, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMultiHeadAttention(s, "a", 8, 2, 0); err == nil {
+		t.Error("a second module of the same name accepted")
+	}
+	g := NewGraph(s, 2, false)
+	x := attnInput(t, g, "x", 1, nil, 6, 8)
+	if _, _, err := m.Forward(g, x.Node, x.Node, x.Node, 4); err == nil {
+		t.Error("6 rows as 4 sequences accepted")
+	}
+	y := attnInput(t, g, "y", 1, nil, 6, 7)
+	if _, _, err := m.Forward(g, x.Node, y.Node, y.Node, 2); err == nil {
+		t.Error("keys of 7 features accepted")
+	}
+}
+
+func TestMultiHeadAttentionExport(t *testing.T) {
+	s := NewStore(tensor.Float32, 1)
+	m, err := NewMultiHeadAttention(s, "enc.self_attn", 8, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{
+		"enc.self_attn.in_proj_weight":  {8, 24},
+		"enc.self_attn.in_proj_bias":    {1, 24},
+		"enc.self_attn.out_proj.weight": {8, 8},
+		"enc.self_attn.out_proj.bias":   {1, 8},
+	}
+	for _, p := range s.All() {
+		sh, ok := want[p.Name]
+		if !ok || !p.Value.Shape().Eq(tensor.Shape(sh)) {
+			t.Errorf("%s: shape %v, want %v", p.Name, p.Value.Shape(), sh)
+		}
+		if p.Transposed != (p.Value.Shape()[0] != 1) {
+			t.Errorf("%s: Transposed = %v", p.Name, p.Transposed)
+		}
+	}
+	// Xavier-uniform bound √(6/(D+3D)) and zero biases.
+	bound := math.Sqrt(6.0 / 32)
+	for _, v := range Float64s(m.InProjWeight.Value) {
+		if math.Abs(v) > bound {
+			t.Fatalf("in_proj_weight entry %v outside ±%v", v, bound)
+		}
+	}
+	for _, v := range append(Float64s(m.InProjBias.Value), Float64s(m.OutProj.Bias.Value)...) {
+		if v != 0 {
+			t.Fatalf("bias entry %v, want 0", v)
+		}
+	}
+}
+
+// ExampleMultiHeadAttention runs causal self-attention over two sequences of three steps and
+// prints how strongly each query of the first sequence attends to each key (head 0).
+func ExampleMultiHeadAttention() {
+	const batch, steps, dim, heads = 2, 3, 4, 2
+	s := NewStore(tensor.Float64, 42)
+	mha, err := NewMultiHeadAttention(s, "self_attn", dim, heads, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g := NewGraph(s, batch, false)
+	x := g.Input("x", batch*steps, dim) // rows b·steps + t
+	vals := make([]float64, batch*steps*dim)
+	for i := range vals {
+		vals[i] = math.Sin(float64(i))
+	}
+	if err := x.Set(vals); err != nil {
+		fmt.Println(err)
+		return
+	}
+	causal, err := CausalMask(g, steps, steps)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, weights, err := mha.Forward(g, x.Node, x.Node, x.Node, batch, causal)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var w G.Value
+	G.Read(weights, &w)
+	loss, _ := G.Sum(out)
+	g.SetOutputs(loss, out)
+	if err := g.Run(nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("output", g.Output().Shape(), "weights", w.Shape())
+	ws := Float64s(w.(tensor.Tensor))
+	for i := 0; i < steps; i++ {
+		fmt.Printf("query %d: %.3f\n", i, ws[i*steps:(i+1)*steps])
+	}
+	// Output:
+	// output (6, 4) weights (4, 3, 3)
+	// query 0: [1.000 0.000 0.000]
+	// query 1: [0.490 0.510 0.000]
+	// query 2: [0.362 0.364 0.274]
+}
