@@ -298,3 +298,204 @@ func (m *MultiHeadAttention) Forward(g *Graph, query, key, value *G.Node, batch 
 	out, err = m.OutProj.Forward(g, o)
 	return out, weights, err
 }
+
+// AttentionMemory is an encoder's output prepared once for a decoder that attends to it at every
+// step: Values (B, Tk, H) are the encoder states, Keys (B, Tk, A) their projection for scoring.
+// Both are reshapes of graph nodes and are only ever read.
+type AttentionMemory struct {
+	Batch, Len   int
+	Values, Keys *G.Node
+}
+
+// attendMemory finishes additive or multiplicative attention from scores (B, 1, Tk): masks, the
+// softmax over keys and the weighted sum of the values.
+func attendMemory(scores *G.Node, mem *AttentionMemory, masks []*G.Node) (context, weights *G.Node, err error) {
+	for i, m := range masks {
+		if m == nil {
+			continue
+		}
+		if scores, err = addMask(scores, m); err != nil {
+			return nil, nil, errors.Wrapf(err, "nn: attention mask %d", i)
+		}
+	}
+	c := &chain{}
+	weights = c.do(G.SoftMax(scores, 2))
+	ctx := c.do(G.BatchedMatMul(weights, mem.Values))
+	context = c.do(G.Reshape(ctx, tensor.Shape{mem.Batch, mem.Values.Shape()[2]}))
+	return context, weights, errors.Wrap(c.err, "nn: attention over memory")
+}
+
+// checkMemory validates an encoder output of batch-major rows (B·Tk, H).
+func checkMemory(what string, memory *G.Node, batch, h int) (int, error) {
+	if memory == nil || memory.Dims() != 2 || batch <= 0 || memory.Shape()[0]%batch != 0 || memory.Shape()[1] != h {
+		var s tensor.Shape
+		if memory != nil {
+			s = memory.Shape()
+		}
+		return 0, errors.Errorf("nn: %s: memory of shape %v is not %d sequences of %d features (B·Tk, H)", what, s, batch, h)
+	}
+	return memory.Shape()[0] / batch, nil
+}
+
+// AdditiveAttention is Bahdanau et al.'s (2015) attention of a decoder state over encoder
+// states, as the BahdanauAttention of PyTorch's seq2seq tutorial:
+//
+//	score_j = Va(tanh(Wa(query) + Ua(h_j))),  weights = softmax_j(score + masks),
+//	context = Σ_j weights_j·h_j,
+//
+// with Wa: QueryDim → Dim, Ua: KeyDim → Dim and Va: Dim → 1 Linear layers with biases named
+// NAME.Wa, NAME.Ua, NAME.Va (Va's bias shifts every score alike, so its gradient is 0; it is kept
+// for the tutorial's parameter names).
+type AdditiveAttention struct {
+	QueryDim, KeyDim, Dim int
+	Wa, Ua, Va            *Linear
+}
+
+// NewAdditiveAttention creates the three layers, initialised as torch.nn.Linear.
+func NewAdditiveAttention(s *Store, name string, queryDim, keyDim, dim int) (*AdditiveAttention, error) {
+	if queryDim <= 0 || keyDim <= 0 || dim <= 0 {
+		return nil, errors.Errorf("nn: additive attention %s: sizes %d, %d, %d must be positive", name, queryDim, keyDim, dim)
+	}
+	prefix := ""
+	if name != "" {
+		prefix = name + "."
+	}
+	a := &AdditiveAttention{QueryDim: queryDim, KeyDim: keyDim, Dim: dim}
+	var err error
+	if a.Wa, err = NewLinear(s, prefix+"Wa", queryDim, dim, true); err != nil {
+		return nil, err
+	}
+	if a.Ua, err = NewLinear(s, prefix+"Ua", keyDim, dim, true); err != nil {
+		return nil, err
+	}
+	if a.Va, err = NewLinear(s, prefix+"Va", dim, 1, true); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Prepare projects the encoder output memory (B·Tk, KeyDim), batch-major, once for all decoder
+// steps.
+func (a *AdditiveAttention) Prepare(g *Graph, memory *G.Node, batch int) (*AttentionMemory, error) {
+	tk, err := checkMemory("additive attention "+a.Wa.Weight.Name, memory, batch, a.KeyDim)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.Ua.Forward(g, memory)
+	if err != nil {
+		return nil, err
+	}
+	c := &chain{}
+	m := &AttentionMemory{Batch: batch, Len: tk,
+		Values: c.do(G.Reshape(memory, tensor.Shape{batch, tk, a.KeyDim})),
+		Keys:   c.do(G.Reshape(keys, tensor.Shape{batch, tk, a.Dim}))}
+	return m, errors.Wrapf(c.err, "nn: additive attention %s", a.Wa.Weight.Name)
+}
+
+// Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
+// and the weights (B, 1, Tk). masks are additive, 3-D and broadcast to (B, 1, Tk), e.g. the Node
+// of NewPaddingMask(g, B, 1, Tk).
+func (a *AdditiveAttention) Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
+	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != a.QueryDim {
+		return nil, nil, errors.Errorf("nn: additive attention %s: query must be (B, %d) for the memory's batch", a.Wa.Weight.Name, a.QueryDim)
+	}
+	q, err := a.Wa.Forward(g, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &chain{}
+	q3 := c.do(G.Reshape(q, tensor.Shape{mem.Batch, 1, a.Dim}))
+	// The query is the left operand, broadcast (copied) over the keys, so the in-place add never
+	// writes into the shared keys.
+	e := c.do(G.Tanh(c.do(G.BroadcastAdd(q3, mem.Keys, []byte{1}, nil))))
+	e = c.do(G.Reshape(e, tensor.Shape{mem.Batch * mem.Len, a.Dim}))
+	if c.err != nil {
+		return nil, nil, errors.Wrapf(c.err, "nn: additive attention %s", a.Wa.Weight.Name)
+	}
+	s, err := a.Va.Forward(g, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := G.Reshape(s, tensor.Shape{mem.Batch, 1, mem.Len})
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "nn: additive attention %s", a.Wa.Weight.Name)
+	}
+	return attendMemory(scores, mem, masks)
+}
+
+// MultiplicativeAttention is Luong et al.'s (2015) "dot" and "general" attention of a decoder
+// state over encoder states:
+//
+//	dot:     score_j = query·h_j                 (QueryDim = KeyDim)
+//	general: score_j = query·(W·h_j + b)         (W: KeyDim → QueryDim, NAME.attn.weight/bias)
+//	weights = softmax_j(score + masks),  context = Σ_j weights_j·h_j.
+//
+// Scores are not scaled. "general" keeps a Linear named NAME.attn, as the Attn module of
+// PyTorch's chatbot tutorial.
+type MultiplicativeAttention struct {
+	Kind             string // "dot" or "general"
+	QueryDim, KeyDim int
+	W                *Linear // nil for "dot"
+}
+
+// NewMultiplicativeAttention creates "dot" (no parameters; queryDim must equal keyDim) or
+// "general" attention.
+func NewMultiplicativeAttention(s *Store, name, kind string, queryDim, keyDim int) (*MultiplicativeAttention, error) {
+	if queryDim <= 0 || keyDim <= 0 {
+		return nil, errors.Errorf("nn: %s attention %s: sizes %d and %d must be positive", kind, name, queryDim, keyDim)
+	}
+	m := &MultiplicativeAttention{Kind: kind, QueryDim: queryDim, KeyDim: keyDim}
+	switch kind {
+	case "dot":
+		if queryDim != keyDim {
+			return nil, errors.Errorf("nn: dot attention %s: query size %d differs from key size %d", name, queryDim, keyDim)
+		}
+	case "general":
+		prefix := ""
+		if name != "" {
+			prefix = name + "."
+		}
+		var err error
+		if m.W, err = NewLinear(s, prefix+"attn", keyDim, queryDim, true); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.Errorf("nn: attention %s: unknown kind %q (valid: dot, general)", name, kind)
+	}
+	return m, nil
+}
+
+// Prepare projects ("general") the encoder output memory (B·Tk, KeyDim), batch-major, once for
+// all decoder steps.
+func (m *MultiplicativeAttention) Prepare(g *Graph, memory *G.Node, batch int) (*AttentionMemory, error) {
+	tk, err := checkMemory(m.Kind+" attention", memory, batch, m.KeyDim)
+	if err != nil {
+		return nil, err
+	}
+	keys := memory
+	if m.W != nil {
+		if keys, err = m.W.Forward(g, memory); err != nil {
+			return nil, err
+		}
+	}
+	c := &chain{}
+	mem := &AttentionMemory{Batch: batch, Len: tk,
+		Values: c.do(G.Reshape(memory, tensor.Shape{batch, tk, m.KeyDim})),
+		Keys:   c.do(G.Reshape(keys, tensor.Shape{batch, tk, m.QueryDim}))}
+	return mem, errors.Wrapf(c.err, "nn: %s attention", m.Kind)
+}
+
+// Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
+// and the weights (B, 1, Tk); masks as for AdditiveAttention.Attend.
+func (m *MultiplicativeAttention) Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
+	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != m.QueryDim {
+		return nil, nil, errors.Errorf("nn: %s attention: query must be (B, %d) for the memory's batch", m.Kind, m.QueryDim)
+	}
+	c := &chain{}
+	q3 := c.do(G.Reshape(query, tensor.Shape{mem.Batch, 1, m.QueryDim}))
+	scores := c.do(G.BatchedMatMul(q3, mem.Keys, false, true))
+	if c.err != nil {
+		return nil, nil, errors.Wrapf(c.err, "nn: %s attention", m.Kind)
+	}
+	return attendMemory(scores, mem, masks)
+}

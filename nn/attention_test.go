@@ -783,3 +783,227 @@ func ExampleMultiHeadAttention() {
 	// query 1: [0.490 0.510 0.000]
 	// query 2: [0.362 0.364 0.274]
 }
+
+// ---- seq2seq attention (Bahdanau, Luong) ----
+
+// seq2seqAttention is what AdditiveAttention and MultiplicativeAttention have in common.
+type seq2seqAttention interface {
+	Prepare(g *Graph, memory *G.Node, batch int) (*AttentionMemory, error)
+	Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error)
+}
+
+// newSeq2seq creates "additive", "dot" or "general" attention.
+func newSeq2seq(t *testing.T, s *Store, kind string, hq, hk, a int) (seq2seqAttention, []*Tensor) {
+	t.Helper()
+	if kind == "additive" {
+		m, err := NewAdditiveAttention(s, "attention", hq, hk, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, []*Tensor{m.Wa.Weight, m.Wa.Bias, m.Ua.Weight, m.Ua.Bias, m.Va.Weight, m.Va.Bias}
+	}
+	m, err := NewMultiplicativeAttention(s, "attention", kind, hq, hk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.W == nil {
+		return m, nil
+	}
+	return m, []*Tensor{m.W.Weight, m.W.Bias}
+}
+
+// seq2seqGraph attends from `steps` random queries (as a decoder would, one per step) over a
+// random padded memory and returns the contexts and weights of every step.
+func seq2seqGraph(t *testing.T, s *Store, att seq2seqAttention, train bool, b, tk, hq, hk, steps int, lens []int) (*Graph, []*Input, []*G.Node, []*G.Node) {
+	t.Helper()
+	g := NewGraph(s, b, train)
+	memory := attnInput(t, g, "memory", 1, nil, b*tk, hk)
+	ins := []*Input{memory}
+	mem, err := att.Prepare(g, memory.Node, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := NewPaddingMask(g, b, 1, tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pm.SetLengths(lens); err != nil {
+		t.Fatal(err)
+	}
+	var ctxs, ws []*G.Node
+	for i := 0; i < steps; i++ {
+		q := attnInput(t, g, "query", uint64(2+i), nil, b, hq)
+		ins = append(ins, q)
+		c, w, err := att.Attend(g, q.Node, mem, pm.Node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctxs, ws = append(ctxs, c), append(ws, w)
+	}
+	return g, ins, ctxs, ws
+}
+
+func TestSeq2seqAttentionGradient(t *testing.T) {
+	for _, c := range []struct {
+		kind             string
+		b, tk, hq, hk, a int
+		samples          int
+	}{
+		{"additive", 3, 4, 5, 6, 7, 0},
+		{"dot", 3, 4, 6, 6, 0, 0},
+		{"general", 3, 4, 5, 6, 0, 0},
+		{"additive", 3, 90, 4, 5, 6, 16}, // B·Tk = 270 memory rows
+		{"general", 2, 5, 310, 3, 0, 16},
+	} {
+		t.Run(fmt.Sprintf("%s_B%d_T%d_H%d", c.kind, c.b, c.tk, c.hq), func(t *testing.T) {
+			s := NewStore(tensor.Float64, 4)
+			att, params := newSeq2seq(t, s, c.kind, c.hq, c.hk, c.a)
+			lens := make([]int, c.b)
+			for i := range lens {
+				lens[i] = c.tk - (2*i)%c.tk
+			}
+			g, ins, ctxs, _ := seq2seqGraph(t, s, att, true, c.b, c.tk, c.hq, c.hk, 2, lens)
+			loss := G.Must(G.Add(attnLoss(t, g, ctxs[0], 5, nil), attnLoss(t, g, ctxs[1], 6, nil)))
+			var wrt []*G.Node
+			for _, in := range ins {
+				wrt = append(wrt, in.Node)
+			}
+			for _, p := range params {
+				wrt = append(wrt, g.Bind(p))
+			}
+			attnCheck(t, g, loss, wrt, c.samples, 1e-5)
+		})
+	}
+}
+
+func TestSeq2seqAttentionGolden(t *testing.T) {
+	for _, c := range []struct{ file, kind string }{{"bahdanau", "additive"}, {"luong_general", "general"}} {
+		t.Run(c.file, func(t *testing.T) {
+			gold := attnGolden(t, c.file)
+			ms := gold["memory"].Shape
+			b, tk, hk := ms[0], ms[1], ms[2]
+			hq := gold["query"].Shape[1]
+			s := NewStore(tensor.Float64, 1)
+			a := 0
+			if c.kind == "additive" {
+				a = gold["Wa.weight"].Shape[0]
+			}
+			att, params := newSeq2seq(t, s, c.kind, hq, hk, a)
+			for _, p := range params {
+				setTorch(t, p, attnF64(t, gold, p.Name[len("attention."):]))
+			}
+			g := NewGraph(s, b, true)
+			memory := attnInput(t, g, "memory", 0, attnF64(t, gold, "memory"), b*tk, hk)
+			query := attnInput(t, g, "query", 0, attnF64(t, gold, "query"), b, hq)
+			mem, err := att.Prepare(g, memory.Node, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pm, err := NewPaddingMask(g, b, 1, tk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pm.SetLengths(attnInts(t, gold, "lens")); err != nil {
+				t.Fatal(err)
+			}
+			ctx, w, err := att.Attend(g, query.Node, mem, pm.Node)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss := attnLoss(t, g, ctx, 0, attnF64(t, gold, "wctx"))
+			wrt := []*G.Node{query.Node, memory.Node}
+			for _, p := range params {
+				wrt = append(wrt, g.Bind(p))
+			}
+			vals, grads := attnRun(t, g, loss, wrt, ctx, w)
+			attnClose(t, "context", vals[0], attnF64(t, gold, "context"), 1e-5)
+			attnClose(t, "weights", vals[1], attnF64(t, gold, "weights"), 1e-5)
+			attnClose(t, "grad_query", grads[0], attnF64(t, gold, "grad_query"), 1e-5)
+			attnClose(t, "grad_memory", grads[1], attnF64(t, gold, "grad_memory"), 1e-5)
+			for i, p := range params {
+				n := p.Name[len("attention."):]
+				attnClose(t, "grad_"+n, torchLayout(p, grads[2+i]), attnF64(t, gold, "grad_"+n), 1e-5)
+			}
+		})
+	}
+}
+
+func TestSeq2seqAttentionPadding(t *testing.T) {
+	// Padded memory rows get zero weight and cannot change the context; the memory is not
+	// written to by the run (it is shared by every step).
+	for _, kind := range []string{"additive", "dot", "general"} {
+		t.Run(kind, func(t *testing.T) {
+			const b, tk, h = 2, 5, 4
+			lens := []int{5, 2}
+			s := NewStore(tensor.Float64, 8)
+			att, _ := newSeq2seq(t, s, kind, h, h, 3)
+			g, ins, ctxs, ws := seq2seqGraph(t, s, att, false, b, tk, h, h, 2, lens)
+			run := forwardRunner(t, g, ctxs[0], ctxs[1], ws[0], ws[1])
+			m0 := Float64s(ins[0].Value)
+			before := run()
+			attnClose(t, "memory after the run", Float64s(ins[0].Value), m0, 0)
+			for _, w := range before[2:] {
+				for bi := 0; bi < b; bi++ {
+					sum := 0.0
+					for j := 0; j < tk; j++ {
+						v := w[bi*tk+j]
+						sum += v
+						if (j >= lens[bi]) != (v == 0) {
+							t.Errorf("sequence %d key %d (length %d): weight %g", bi, j, lens[bi], v)
+						}
+					}
+					if math.Abs(sum-1) > 1e-12 {
+						t.Errorf("sequence %d: weights sum to %v", bi, sum)
+					}
+				}
+			}
+			m := Float64s(ins[0].Value)
+			for j := lens[1]; j < tk; j++ {
+				for c := 0; c < h; c++ {
+					m[(tk+j)*h+c] = 100 * float64(j-c)
+				}
+			}
+			if err := ins[0].Set(m); err != nil {
+				t.Fatal(err)
+			}
+			after := run()
+			for k := 0; k < 2; k++ {
+				for i := range before[k] {
+					if math.Float64bits(before[k][i]) != math.Float64bits(after[k][i]) {
+						t.Fatalf("step %d context %d changed from %v to %v when only padding changed", k, i, before[k][i], after[k][i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSeq2seqAttentionErrors(t *testing.T) {
+	s := NewStore(tensor.Float64, 1)
+	if _, err := NewMultiplicativeAttention(s, "a", "dot", 3, 4); err == nil {
+		t.Error("dot attention of sizes 3 and 4 accepted")
+	}
+	if _, err := NewMultiplicativeAttention(s, "a", "concat", 3, 3); err == nil {
+		t.Error("unknown kind accepted")
+	}
+	if _, err := NewAdditiveAttention(s, "a", 3, 0, 2); err == nil {
+		t.Error("key size 0 accepted")
+	}
+	a, err := NewAdditiveAttention(s, "b", 3, 4, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := NewGraph(s, 2, false)
+	mem := attnInput(t, g, "m", 1, nil, 6, 4)
+	if _, err := a.Prepare(g, mem.Node, 4); err == nil {
+		t.Error("6 memory rows as 4 sequences accepted")
+	}
+	pm, err := a.Prepare(g, mem.Node, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := attnInput(t, g, "q", 1, nil, 2, 4)
+	if _, _, err := a.Attend(g, q.Node, pm); err == nil {
+		t.Error("query of 4 features for a query size 3 accepted")
+	}
+}

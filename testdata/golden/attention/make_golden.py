@@ -20,6 +20,10 @@ mha_large: as mha_* but parameters, inputs and loss weights come from formula() 
         computes the same numbers) and only samples are stored: out_idx/out_val, grad_X_idx/
         grad_X_val (flat indices into torch's layout), and loss.
 layernorm: x (N,D), weight (D,), bias (D,), wout (N,D), out, grad_x, grad_weight, grad_bias.
+bahdanau, luong_general: query (B,Hq), memory (B,Tk,Hk), lens (B,) int64, wctx (B,Hk) loss
+        weights, context (B,Hk), weights (B,1,Tk), grad_query, grad_memory, and per parameter P
+        (Wa/Ua/Va .weight/.bias, or attn.weight/.bias): P and grad_P in torch's layout.
+        loss = sum(context*wctx). The modules follow PyTorch's seq2seq tutorials.
 gelu:   x (n,), out_erf, out_tanh, grad_erf, grad_tanh (d sum(gelu(x)*w)/dx with w), w.
 """
 import math
@@ -131,12 +135,59 @@ def gelu_case(seed):
     print("gelu")
 
 
+class Bahdanau(torch.nn.Module):
+    def __init__(self, hq, hk, a):
+        super().__init__()
+        self.Wa = torch.nn.Linear(hq, a)
+        self.Ua = torch.nn.Linear(hk, a)
+        self.Va = torch.nn.Linear(a, 1)
+
+    def forward(self, query, keys, pad):
+        scores = self.Va(torch.tanh(self.Wa(query.unsqueeze(1)) + self.Ua(keys)))  # (B,Tk,1)
+        scores = scores.squeeze(2).unsqueeze(1).masked_fill(pad.unsqueeze(1), float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return torch.bmm(weights, keys).squeeze(1), weights
+
+
+class LuongGeneral(torch.nn.Module):
+    def __init__(self, hq, hk):
+        super().__init__()
+        self.attn = torch.nn.Linear(hk, hq)
+
+    def forward(self, query, keys, pad):
+        scores = torch.sum(query.unsqueeze(1) * self.attn(keys), dim=2).unsqueeze(1)  # (B,1,Tk)
+        weights = torch.softmax(scores.masked_fill(pad.unsqueeze(1), float("-inf")), dim=-1)
+        return torch.bmm(weights, keys).squeeze(1), weights
+
+
+def seq2seq_case(name, mod, B, Tk, Hq, Hk, lens, seed):
+    torch.manual_seed(seed)
+    query = torch.randn(B, Hq, requires_grad=True)
+    memory = torch.randn(B, Tk, Hk, requires_grad=True)
+    wctx = torch.randn(B, Hk)
+    pad = torch.arange(Tk)[None, :] >= torch.tensor(lens)[:, None]
+    context, weights = mod(query, memory, pad)
+    loss = (context * wctx).sum()
+    loss.backward()
+    arrays = {"query": query, "memory": memory, "lens": np.array(lens, dtype=np.int64), "wctx": wctx,
+              "context": context, "weights": weights, "grad_query": query.grad, "grad_memory": memory.grad}
+    for pname, p in mod.named_parameters():
+        arrays[pname] = p
+        arrays["grad_" + pname] = p.grad
+    save(name, arrays)
+    print(name, "loss", float(loss))
+
+
 def main():
     mha_case("mha_self", 2, 5, 5, 8, 2, True, [5, 3], True, False, 1)
     mha_case("mha_cross", 2, 4, 6, 12, 3, False, [6, 2], False, False, 2)
     mha_case("mha_large", 2, 130, 130, 320, 4, True, [130, 97], True, True, 3)
     layernorm_case(4)
     gelu_case(5)
+    torch.manual_seed(6)
+    seq2seq_case("bahdanau", Bahdanau(4, 6, 7), 3, 5, 4, 6, [5, 2, 4], 7)
+    torch.manual_seed(8)
+    seq2seq_case("luong_general", LuongGeneral(4, 6), 3, 5, 4, 6, [5, 2, 4], 9)
 
 
 if __name__ == "__main__":
