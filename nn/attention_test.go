@@ -1007,3 +1007,51 @@ func TestSeq2seqAttentionErrors(t *testing.T) {
 		t.Error("query of 4 features for a query size 3 accepted")
 	}
 }
+
+func TestMultiHeadAttentionFloat32AndDropout(t *testing.T) {
+	const b, tq, d, heads = 2, 4, 8, 2
+	build := func(dt tensor.Dtype, train bool, dropout float64) (*Graph, *G.Node, *G.Node) {
+		s := NewStore(dt, 7)
+		m, err := NewMultiHeadAttention(s, "attn", d, heads, dropout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomizeBiases(t, m, 2)
+		g, _, out, w := mhaGraph(t, s, m, train, b, tq, 0, true, []int{4, 3})
+		return g, out, w
+	}
+	run := func(g *Graph, out, w *G.Node, seed uint64) [][]float64 {
+		var ov, wv G.Value
+		G.Read(out, &ov)
+		G.Read(w, &wv)
+		g.SetOutputs(G.Must(G.Sum(out)), nil)
+		if err := g.Run(NewRNG(seed, StreamDropout, 0)); err != nil {
+			t.Fatal(err)
+		}
+		return [][]float64{valueF64(ov), valueF64(wv)}
+	}
+	g0, out0, w0 := build(tensor.Float64, false, 0.5)
+	ref := run(g0, out0, w0, 1)
+	g1, out1, w1 := build(tensor.Float32, true, 0)
+	f32 := run(g1, out1, w1, 1)
+	attnClose(t, "float32 output", f32[0], ref[0], 1e-5)
+	attnClose(t, "float32 weights", f32[1], ref[1], 1e-5)
+
+	// Dropout acts on the weights in training graphs only: the returned weights are those before
+	// dropout, the output differs from evaluation's, and one seed gives one result.
+	g, out, w := build(tensor.Float64, true, 0.5)
+	d1 := run(g, out, w, 3)
+	g2, out2, w2 := build(tensor.Float64, true, 0.5)
+	d2 := run(g2, out2, w2, 3)
+	attnClose(t, "weights before dropout", d1[1], ref[1], 0)
+	attnClose(t, "same seed", d2[0], d1[0], 0)
+	same := true
+	for i := range d1[0] {
+		if d1[0][i] != ref[0][i] {
+			same = false
+		}
+	}
+	if same {
+		t.Error("dropout 0.5 on the attention weights left the output unchanged")
+	}
+}
