@@ -348,3 +348,20 @@ func sortedKeys(m map[string]int) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Examples returns the stream as a Dataset of Len()·B windows, example k·B+j being row j of batch
+// k: taken in order (train.Config.Sequential) in batches of B, it yields exactly the batches of
+// Batch(0), Batch(1), ….
+func (s *BPTTStream) Examples() Dataset { return streamExamples{s} }
+
+type streamExamples struct{ s *BPTTStream }
+
+func (e streamExamples) Info() Info { return e.s.info }
+func (e streamExamples) Len() int   { return e.s.Len() * e.s.b }
+func (e streamExamples) Batch(indices []int) Batch {
+	starts := make([]int, len(indices))
+	for i, x := range indices {
+		starts[i] = (x%e.s.b)*e.s.l + (x/e.s.b)*e.s.info.T
+	}
+	return windowBatch(e.s.tokens, e.s.info.T, starts)
+}

@@ -285,3 +285,31 @@ func TestVocabulary(t *testing.T) {
 		t.Errorf("Symbol(1) %q Symbol(9) %q", v.Symbol(1), v.Symbol(9))
 	}
 }
+
+func TestStreamExamples(t *testing.T) {
+	vocab, err := NewVocabulary([]string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := make([]int, 40)
+	for i := range tokens {
+		tokens[i] = i % 10
+	}
+	s, err := Stream(tokens, vocab, 3, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := s.Examples()
+	if ex.Len() != s.Len()*3 {
+		t.Fatalf("Len %d, want %d", ex.Len(), s.Len()*3)
+	}
+	for k := 0; k < s.Len(); k++ {
+		want := s.Batch(k)
+		got := ex.Batch([]int{3 * k, 3*k + 1, 3*k + 2})
+		for i := range want.Tokens {
+			if got.Tokens[i] != want.Tokens[i] || got.Targets[i] != want.Targets[i] {
+				t.Fatalf("batch %d differs at %d: %v vs %v", k, i, got.Tokens, want.Tokens)
+			}
+		}
+	}
+}

@@ -148,7 +148,9 @@ func (bn *BatchNorm) affine(g *Graph, xc, variance *G.Node) (*G.Node, error) {
 		}
 		return v
 	}
-	std := must(G.Sqrt(must(G.Add(variance, g.Scalar(bn.Eps)))))
+	// ε first: Gorgonia may run an elementwise op in place on its first operand, and the variance
+	// (a reshaped view) is also read for the running statistics.
+	std := must(G.Sqrt(must(G.Add(g.Scalar(bn.Eps), variance))))
 	y := must(G.BroadcastHadamardDiv(xc, std, nil, []byte{0}))
 	y = must(G.BroadcastHadamardProd(y, g.Bind(bn.Weight), nil, []byte{0}))
 	y = must(G.BroadcastAdd(y, g.Bind(bn.Bias), nil, []byte{0}))

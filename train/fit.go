@@ -19,6 +19,10 @@ type Config struct {
 	Epochs int `json:"epochs"` // passes over the training split (ignored when Steps > 0)
 	Steps  int `json:"steps"`  // solver steps in all; wins over Epochs when positive
 	Batch  int `json:"batch"`  // examples per step; the last partial batch of an epoch is dropped
+	// Sequential takes the training examples in order instead of shuffling them each epoch: for
+	// streams whose consecutive batches continue each other (truncated BPTT) and for tasks whose
+	// examples are already random draws.
+	Sequential bool `json:"sequential,omitempty"`
 
 	Optimizer   string  `json:"optimizer"` // sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamw
 	LR          float64 `json:"lr"`
@@ -171,7 +175,11 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	for step < end {
 		epoch := step / perEpoch
 		if epoch != orderEpoch {
-			order = datasets.Epoch(n, cfg.Batch, epochRNG(cfg.Seed, epoch), true)
+			rng := epochRNG(cfg.Seed, epoch)
+			if cfg.Sequential {
+				rng = nil
+			}
+			order = datasets.Epoch(n, cfg.Batch, rng, true)
 			orderEpoch = epoch
 		}
 		b := data.Train.Batch(order[step%perEpoch])

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/pkg/errors"
 )
 
 func evalCmd(name string, args []string, stdout io.Writer) error {
@@ -25,20 +24,13 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	if *ck == "" {
 		return usagef("eval %s: --checkpoint FILE is required", name)
 	}
+	rec, err := readRunRecord(*ck, name)
+	if err != nil {
+		return err
+	}
 	meta, err := train.ReadMeta(*ck)
 	if err != nil {
-		return errors.Wrapf(err, "--checkpoint %s", *ck)
-	}
-	raw, err := json.Marshal(meta.Config.Run)
-	if err != nil {
-		return errors.Wrapf(err, "--checkpoint %s", *ck)
-	}
-	var rec runRecord
-	if err := json.Unmarshal(raw, &rec); err != nil || rec.Model == "" {
-		return errors.Errorf("--checkpoint %s: its JSON does not record the model and task", *ck)
-	}
-	if rec.Model != name {
-		return usagef("--checkpoint %s holds a %s model, not %s", *ck, rec.Model, name)
+		return err
 	}
 	if *batch <= 0 {
 		*batch = meta.Config.EvalBatch

@@ -3,6 +3,7 @@
 //	zoo list                          models, tasks and prebuilt weights
 //	zoo train MODEL [flags]           train MODEL (zoo MODEL [flags] is the same)
 //	zoo eval MODEL --checkpoint FILE  evaluate a checkpoint on its task's validation and test splits
+//	zoo sample MODEL [flags]          generate text from a trained or prebuilt language model
 //	zoo help [COMMAND]                flags of a command, with their defaults
 //
 // Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
@@ -34,6 +35,7 @@ usage:
   zoo list                          models, tasks and prebuilt weights
   zoo train MODEL [flags]           train a model (zoo MODEL [flags] is the same)
   zoo eval MODEL --checkpoint FILE  evaluate a saved model
+  zoo sample MODEL [--checkpoint F] generate text from a trained or prebuilt text model
   zoo help [train|eval]             every flag of a command, with its default
 `
 
@@ -71,16 +73,19 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
 		}
 		return trainCmd(rest[0], rest[1:], stdout, stderr)
-	case "eval":
+	case "eval", "sample":
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usagef("eval: name a model (%s)", strings.Join(modelNames(), ", "))
+			return usagef("%s: name a model (%s)", cmd, strings.Join(modelNames(), ", "))
+		}
+		if cmd == "sample" {
+			return sampleCmd(rest[0], rest[1:], stdout)
 		}
 		return evalCmd(rest[0], rest[1:], stdout)
 	}
 	if _, ok := models[cmd]; ok {
 		return trainCmd(cmd, rest, stdout, stderr)
 	}
-	return usagef("unknown command or model %q (commands: list, train, eval, help; models: %s)", cmd, strings.Join(modelNames(), ", "))
+	return usagef("unknown command or model %q (commands: list, train, eval, sample, help; models: %s)", cmd, strings.Join(modelNames(), ", "))
 }
 
 func modelNames() []string {

@@ -17,11 +17,17 @@ type model struct {
 	about       string
 	defaultTask string
 	tasks       []string
+	// sequence models read --bptt steps and train on examples in order (train.Config.Sequential).
+	sequence bool
 	// defaults adjusts the training configuration for a task before the flags are parsed.
 	defaults func(task string, c *train.Config)
-	// flags registers the model's architecture flags and returns the function that builds the
-	// model for a task's data once the flags are parsed, with the config to record.
-	flags func(fs *flag.FlagSet) func(info datasets.Info, seed uint64) (train.Model, any, error)
+	// flags registers the model's architecture flags, with defaults for the task, and returns
+	// the function that builds the model for the task's data once the flags are parsed, with the
+	// config to record.
+	flags func(fs *flag.FlagSet, task string) func(info datasets.Info, seed uint64) (train.Model, any, error)
+	// pretrained, when set, returns the model with its prebuilt weights and the task they were
+	// trained on.
+	pretrained func() (train.Model, taskArgs, error)
 	// fromConfig rebuilds the model from the config a checkpoint recorded.
 	fromConfig func(raw json.RawMessage) (train.Model, error)
 }
@@ -41,7 +47,7 @@ var models = map[string]model{
 				c.Epochs, c.Batch, c.LR = 10, 128, 1e-3
 			}
 		},
-		flags: func(fs *flag.FlagSet) func(datasets.Info, uint64) (train.Model, any, error) {
+		flags: func(fs *flag.FlagSet, _ string) func(datasets.Info, uint64) (train.Model, any, error) {
 			hidden := fs.String("hidden", "100,100", "comma-separated widths of the hidden layers")
 			act := fs.String("activation", "relu", "nonlinearity: relu, tanh, sigmoid, identity")
 			bn := fs.Bool("batchnorm", false, "BatchNorm after each hidden linear map")

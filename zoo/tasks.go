@@ -18,6 +18,12 @@ type taskArgs struct {
 	Kind     string `json:"kind,omitempty"`   // classification or regression (csv)
 	N        int    `json:"n,omitempty"`      // examples of synthetic tasks; 0 for the default
 	DataSeed uint64 `json:"data_seed"`        // generator of synthetic data and of the splits
+
+	// Sequence tasks.
+	Length   int  `json:"length,omitempty"`   // window of a text, steps of the adding problem, delay of the copy task (--bptt)
+	Stream   bool `json:"stream,omitempty"`   // text: contiguous streams for truncated BPTT instead of random windows
+	Batch    int  `json:"batch,omitempty"`    // streams of --stream
+	Examples int  `json:"examples,omitempty"` // training examples to draw (0: the task's own epoch)
 }
 
 // task is one entry of the task table.

@@ -73,9 +73,19 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&ta.N, "n", 0, "examples of a synthetic task (0: the task's default)")
 	fs.Uint64Var(&ta.DataSeed, "data-seed", 1, "seed of synthetic data and of the train/validation/test split")
 	trainFlags(fs, &cfg, &save, &jsonOut, &quiet)
-	build := m.flags(fs)
+	if m.sequence {
+		fs.IntVar(&ta.Length, "bptt", seqLength[ta.Name], "steps the network is unrolled for: text window, adding-problem length, copy-task delay")
+		fs.BoolVar(&ta.Stream, "stream", false, "text: truncated BPTT over --batch contiguous streams, carrying the hidden state between batches")
+	}
+	build := m.flags(fs, ta.Name)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if m.sequence {
+		cfg.Sequential, ta.Batch = true, cfg.Batch
+		if cfg.Steps > 0 && !ta.Stream {
+			ta.Examples = cfg.Steps * cfg.Batch
+		}
 	}
 	if !contains(m.tasks, ta.Name) {
 		return usagef("--task %q: model %s trains on %s", ta.Name, name, strings.Join(m.tasks, ", "))
@@ -118,6 +128,13 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printResult(stdout, res)
+	if _, ok := mdl.(sampler); ok && (ta.Name == "opticks" || ta.Name == "text") {
+		if text, err := taskText(ta); err == nil {
+			if s, err := sampleText(mdl, text, "The ", 200, 0.8, cfg.Seed); err == nil {
+				fmt.Fprintf(stdout, "sample (temperature 0.8): %q\n", "The "+s)
+			}
+		}
+	}
 	if res.Checkpoint != "" {
 		fmt.Fprintf(stdout, "checkpoint: %s (with %s and %s)\n", res.Checkpoint,
 			strings.TrimSuffix(res.Checkpoint, ".npz")+".json", strings.TrimSuffix(res.Checkpoint, ".npz")+".optim.npz")

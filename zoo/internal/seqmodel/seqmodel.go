@@ -1,0 +1,363 @@
+// Package seqmodel is the recurrent sequence model the rnn, lstm and gru packages share: an input
+// layer (an embedding of tokens, or the real-valued features of each step), a stack of recurrent
+// cells unrolled over T steps (backpropagation through time), and a head — a softmax over classes
+// at every step (language models, the copy task) or a regression from the last step (the adding
+// problem).
+//
+//	x_t = E[token_t]  or  the features of step t
+//	h_t = cell(x_t, h_{t−1})                         (L layers, dropout between them)
+//	ŷ_t = h_t·W_out + b_out                           (every step, or the last one only)
+//
+// The graph is unrolled once for T steps and reused for every batch; the evaluation graph of the
+// same shape shares the parameters. With Carry, a training graph copies its final state into its
+// initial state after every run (values, not graph edges), so consecutive batches of a stream
+// continue each other: truncated BPTT.
+package seqmodel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Config describes a recurrent sequence model and the task shape it is built for.
+type Config struct {
+	Hidden     int     `json:"hidden"`     // width of every recurrent layer
+	Layers     int     `json:"layers"`     // stacked cells (0 means 1)
+	Embed      int     `json:"embed"`      // embedding width of token inputs
+	Dropout    float64 `json:"dropout"`    // on the embeddings, between layers and below the head
+	T          int     `json:"bptt"`       // steps the graph is unrolled for
+	Vocab      int     `json:"vocab"`      // input tokens; 0 for real-valued inputs
+	Dim        int     `json:"dim"`        // features per step of real-valued inputs
+	Classes    int     `json:"classes"`    // outputs per step (per-step classification)
+	Regression bool    `json:"regression"` // regress YDim targets from the last step instead
+	YDim       int     `json:"ydim"`       // targets of the regression head
+	Carry      bool    `json:"carry"`      // truncated BPTT: carry the state between training batches
+	Float64    bool    `json:"float64"`    // float64 instead of float32
+	Seed       uint64  `json:"seed"`       // initialisation
+}
+
+// FromInfo fills the task-shape fields of c from a dataset's Info.
+func (c Config) FromInfo(info datasets.Info) Config {
+	c.T = info.T
+	c.Vocab, c.Dim, c.Classes, c.Regression, c.YDim = 0, 0, 0, false, 0
+	if info.Vocab != nil {
+		c.Vocab = info.Vocab.Size()
+	} else {
+		c.Dim = info.Dim
+	}
+	if info.Kind == datasets.Regression {
+		c.Regression, c.YDim = true, max(info.YDim, 1)
+	} else {
+		c.Classes = info.Classes
+	}
+	return c
+}
+
+// StackFunc creates the recurrent stack of a model in s: in features per step, hidden wide.
+type StackFunc func(s *nn.Store, name string, in, hidden int) (*recurrent.Stack, error)
+
+// Model is a recurrent sequence model's parameters; it builds graphs for any batch size
+// (train.Model).
+type Model struct {
+	Config Config
+	store  *nn.Store
+	emb    *nn.Embedding
+	stack  *recurrent.Stack
+	out    *nn.Linear
+}
+
+// New creates the model's parameters: the embedding (token inputs), the stack newStack builds,
+// and the output layer, initialised from cfg.Seed in that order.
+func New(cfg Config, newStack StackFunc) (*Model, error) {
+	switch {
+	case cfg.Hidden <= 0:
+		return nil, errors.Errorf("--hidden %d: must be positive", cfg.Hidden)
+	case cfg.T <= 0:
+		return nil, errors.Errorf("--bptt %d: must be positive", cfg.T)
+	case cfg.T > 255*256:
+		return nil, errors.Errorf("--bptt %d: at most %d steps", cfg.T, 255*256)
+	case cfg.Dropout < 0 || cfg.Dropout >= 1:
+		return nil, errors.Errorf("--dropout %v: outside [0, 1)", cfg.Dropout)
+	case cfg.Vocab <= 0 && cfg.Dim <= 0:
+		return nil, errors.New("seqmodel: the task has neither tokens nor features")
+	case cfg.Vocab > 0 && cfg.Embed <= 0:
+		return nil, errors.Errorf("--embed %d: must be positive", cfg.Embed)
+	case !cfg.Regression && cfg.Classes <= 0:
+		return nil, errors.New("seqmodel: the task has no classes")
+	}
+	dt := tensor.Float32
+	if cfg.Float64 {
+		dt = tensor.Float64
+	}
+	m := &Model{Config: cfg, store: nn.NewStore(dt, cfg.Seed)}
+	in := cfg.Dim
+	var err error
+	if cfg.Vocab > 0 {
+		if m.emb, err = nn.NewEmbedding(m.store, "encoder", cfg.Vocab, cfg.Embed); err != nil {
+			return nil, err
+		}
+		in = cfg.Embed
+	}
+	if m.stack, err = newStack(m.store, "rnn", in, cfg.Hidden); err != nil {
+		return nil, err
+	}
+	outs := cfg.Classes
+	if cfg.Regression {
+		outs = cfg.YDim
+	}
+	if m.out, err = nn.NewLinear(m.store, "decoder", cfg.Hidden, outs, true); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Store holds the parameters.
+func (m *Model) Store() *nn.Store { return m.store }
+
+// Stack is the model's recurrent stack.
+func (m *Model) Stack() *recurrent.Stack { return m.stack }
+
+// Build builds the graph of a batch of n sequences of Config.T steps (train.Model). The output
+// node holds the logits of every step, time-major: row t·n+b is step t of sequence b.
+func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
+	g, _, err := m.build(n, m.Config.T, train, m.Config.Carry && train)
+	return g, err
+}
+
+// unrolled is a built graph's handles.
+type unrolled struct {
+	tokens []*nn.TokenInput
+	feats  []*nn.Input
+	state  *recurrent.State
+	logits *G.Node
+}
+
+func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error) {
+	cfg := m.Config
+	g := nn.NewGraph(m.store, n, train)
+	u := &unrolled{}
+	xs := make([]*G.Node, T)
+	for t := range xs {
+		var err error
+		if m.emb != nil {
+			var tok *nn.TokenInput
+			tok, xs[t], err = m.emb.Lookup(g, fmt.Sprintf("tokens_%d", t), n)
+			u.tokens = append(u.tokens, tok)
+			if err == nil {
+				xs[t], err = nn.Dropout(g, xs[t], cfg.Dropout)
+			}
+		} else {
+			in := g.Input(fmt.Sprintf("x_%d", t), n, cfg.Dim)
+			u.feats = append(u.feats, in)
+			xs[t] = in.Node
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	u.state = m.stack.NewState(g, n)
+	outs, final, err := m.stack.Forward(g, xs, u.state.Nodes())
+	if err != nil {
+		return nil, nil, err
+	}
+	if carry {
+		if err := u.state.Watch(final); err != nil {
+			return nil, nil, err
+		}
+		g.AfterRun(u.state.Carry)
+	}
+	feed := m.feedInputs(u, n, T)
+	if cfg.Regression {
+		last, err := nn.Dropout(g, outs[T-1], cfg.Dropout)
+		if err != nil {
+			return nil, nil, err
+		}
+		pred, err := m.out.Forward(g, last)
+		if err != nil {
+			return nil, nil, err
+		}
+		head, err := nn.NewMSE(g, pred)
+		if err != nil {
+			return nil, nil, err
+		}
+		g.SetOutputs(head.Loss, pred)
+		u.logits = pred
+		g.OnFeed(func(b datasets.Batch) error {
+			if err := feed(b); err != nil {
+				return err
+			}
+			return head.SetTargets(b.Y)
+		})
+		return g, u, nil
+	}
+	h, err := recurrent.ConcatSteps(outs)
+	if err == nil {
+		h, err = nn.Dropout(g, h, cfg.Dropout)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	logits, err := m.out.Forward(g, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	head, err := nn.NewCrossEntropy(g, logits)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.SetOutputs(head.Loss, logits)
+	u.logits = logits
+	labels := make([]int, n*T)
+	g.OnFeed(func(b datasets.Batch) error {
+		if err := feed(b); err != nil {
+			return err
+		}
+		if len(b.Targets) != n*T {
+			return errors.Errorf("seqmodel: batch has %d targets, the graph expects %d sequences of %d", len(b.Targets), n, T)
+		}
+		for s := 0; s < n; s++ {
+			for t := 0; t < T; t++ {
+				labels[t*n+s] = b.Targets[s*T+t]
+			}
+		}
+		return head.SetLabels(labels)
+	})
+	return g, u, nil
+}
+
+// feedInputs returns the function that puts a batch's inputs (tokens or features) into the
+// per-step inputs.
+func (m *Model) feedInputs(u *unrolled, n, T int) func(datasets.Batch) error {
+	ids := make([]int, n)
+	dim := m.Config.Dim
+	feats := make([]float64, n*dim)
+	return func(b datasets.Batch) error {
+		if b.T != T {
+			return errors.Errorf("seqmodel: batch of %d steps, the graph is unrolled for %d (--bptt)", b.T, T)
+		}
+		for t := 0; t < T; t++ {
+			if u.tokens != nil {
+				if len(b.Tokens) != n*T {
+					return errors.Errorf("seqmodel: batch has %d tokens, want %d", len(b.Tokens), n*T)
+				}
+				for s := 0; s < n; s++ {
+					ids[s] = b.Tokens[s*T+t]
+				}
+				if err := u.tokens[t].Set(ids); err != nil {
+					return errors.Wrapf(err, "step %d", t)
+				}
+				continue
+			}
+			if b.Dim != dim || len(b.X) != n*T*dim {
+				return errors.Errorf("seqmodel: batch has %d features per step, the model reads %d", b.Dim, dim)
+			}
+			for s := 0; s < n; s++ {
+				copy(feats[s*dim:(s+1)*dim], b.X[(s*T+t)*dim:(s*T+t+1)*dim])
+			}
+			if err := u.feats[t].Set(feats); err != nil {
+				return errors.Wrapf(err, "step %d", t)
+			}
+		}
+		return nil
+	}
+}
+
+// Sampler generates tokens one at a time from a token model, carrying its state.
+type Sampler struct {
+	m *Model
+	g *nn.Graph
+	u *unrolled
+}
+
+// NewSampler builds the one-step graph of a token model.
+func (m *Model) NewSampler() (*Sampler, error) {
+	if m.emb == nil || m.Config.Regression {
+		return nil, errors.New("seqmodel: sampling needs a model of tokens with a per-step softmax")
+	}
+	g, u, err := m.build(1, 1, false, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Compile(); err != nil {
+		return nil, err
+	}
+	return &Sampler{m: m, g: g, u: u}, nil
+}
+
+// Generate feeds prime (at least one token) and then draws n tokens, each from
+// softmax(logits/temperature) with rng; temperature 0 takes the most likely token.
+func (s *Sampler) Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error) {
+	if len(prime) == 0 {
+		return nil, errors.New("--prime: at least one character is needed")
+	}
+	if temperature < 0 || math.IsNaN(temperature) {
+		return nil, errors.Errorf("--temperature %v: must not be negative", temperature)
+	}
+	if err := s.u.state.Zero(); err != nil {
+		return nil, err
+	}
+	dummy := datasets.Batch{N: 1, T: 1, Tokens: []int{0}, Targets: []int{0}}
+	step := func(tok int) ([]float64, error) {
+		dummy.Tokens[0] = tok
+		if err := s.g.Feed(dummy); err != nil {
+			return nil, err
+		}
+		if err := s.g.Run(nil); err != nil {
+			return nil, err
+		}
+		return nn.Float64s(s.g.Output()), nil
+	}
+	var logits []float64
+	var err error
+	for _, tok := range prime {
+		if logits, err = step(tok); err != nil {
+			return nil, errors.Wrap(err, "--prime")
+		}
+	}
+	out := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		tok := Draw(logits, temperature, rng)
+		out = append(out, tok)
+		if i+1 < n {
+			if logits, err = step(tok); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// Draw picks an index from softmax(logits/temperature); temperature 0 is the argmax.
+func Draw(logits []float64, temperature float64, rng *rand.Rand) int {
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	if temperature == 0 {
+		return best
+	}
+	p := make([]float64, len(logits))
+	sum := 0.0
+	for i, v := range logits {
+		p[i] = math.Exp((v - logits[best]) / temperature)
+		sum += p[i]
+	}
+	r := rng.Float64() * sum
+	for i, v := range p {
+		if r < v {
+			return i
+		}
+		r -= v
+	}
+	return best
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
+	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"github.com/pkg/errors"
+)
+
+// seqLength is the default --bptt of each sequence task.
+var seqLength = map[string]int{"opticks": 64, "text": 64, "adding": 50, "copy": 50, "parity": 50}
+
+var seqTasks = []string{"opticks", "text", "adding", "copy", "parity"}
+
+// seqDefaults are the training defaults of the recurrent models: W1 of the reference workloads for
+// text (Adam 2e-3, batch 32, global-norm clip 5), W3 for the generated tasks (Adam 1e-3, batch 50,
+// clip 1).
+func seqDefaults(task string, c *train.Config) {
+	c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 2e-3, 5, 100
+	if task != "opticks" && task != "text" {
+		c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 2000, 50, 1e-3, 1, 200
+	}
+}
+
+// recurrentConfig is what a recurrent model's checkpoint records.
+type recurrentConfig struct {
+	Seq  lstm.SeqConfig  `json:"seq"`
+	Cell json.RawMessage `json:"cell"`
+}
+
+// seqFlags registers the flags every recurrent model shares.
+func seqFlags(fs *flag.FlagSet, task string) *lstm.SeqConfig {
+	c := &lstm.SeqConfig{}
+	hidden := 256
+	if task != "opticks" && task != "text" {
+		hidden = 128
+	}
+	fs.IntVar(&c.Hidden, "hidden", hidden, "width of every recurrent layer")
+	fs.IntVar(&c.Embed, "embed", 64, "embedding width of token inputs")
+	fs.IntVar(&c.Layers, "layers", 1, "stacked recurrent layers")
+	fs.Float64Var(&c.Dropout, "dropout", 0, "dropout on embeddings, between layers and below the output layer")
+	fs.BoolVar(&c.Float64, "float64", false, "compute in float64 instead of float32")
+	return c
+}
+
+// buildSeq finishes a sequence model's config from the task and the flags.
+func buildSeq(c *lstm.SeqConfig, info datasets.Info, seed uint64, stream bool) lstm.SeqConfig {
+	cfg := c.FromInfo(info)
+	cfg.Seed, cfg.Carry = seed, stream
+	return cfg
+}
+
+func init() {
+	models["rnn"] = model{
+		about:       "vanilla RNN h_t = tanh(x_t·W_xh + h_{t−1}·W_hh + b), trained by backpropagation through time",
+		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
+		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+			sc := seqFlags(fs, task)
+			act := fs.String("activation", "tanh", "nonlinearity: tanh or relu")
+			stream := fs.Lookup("stream")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
+				cell := rnn.Config{Activation: *act}
+				m, err := rnn.NewModel(cfg, cell)
+				return m, recordOf(cfg, cell), err
+			}
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cell rnn.Config
+			cfg, err := decodeRecord(raw, &cell)
+			if err != nil {
+				return nil, err
+			}
+			return rnn.NewModel(cfg, cell)
+		},
+	}
+	models["lstm"] = model{
+		about:       "LSTM: gates (i,f,g,o) from one fused product, c_t = f∘c_{t−1} + i∘g, h_t = o∘tanh(c_t); forget-gate bias 1",
+		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
+		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+			sc := seqFlags(fs, task)
+			fb := fs.Float64("forget-bias", 1, "initial forget-gate bias")
+			ti := fs.Bool("torch-init", false, "PyTorch's initialisation exactly (every bias uniform, the forget gate's too)")
+			stream := fs.Lookup("stream")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
+				cell := lstm.DefaultConfig()
+				cell.ForgetBias, cell.TorchInit = *fb, *ti
+				m, err := lstm.NewModel(cfg, cell)
+				return m, recordOf(cfg, cell), err
+			}
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cell lstm.Config
+			cfg, err := decodeRecord(raw, &cell)
+			if err != nil {
+				return nil, err
+			}
+			return lstm.NewModel(cfg, cell)
+		},
+	}
+	models["gru"] = model{
+		about:       "GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
+		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
+		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+			sc := seqFlags(fs, task)
+			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
+			stream := fs.Lookup("stream")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
+				cell := gru.Config{ResetBefore: *rb}
+				m, err := gru.NewModel(cfg, cell)
+				return m, recordOf(cfg, cell), err
+			}
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cell gru.Config
+			cfg, err := decodeRecord(raw, &cell)
+			if err != nil {
+				return nil, err
+			}
+			return gru.NewModel(cfg, cell)
+		},
+	}
+}
+
+func recordOf(seq lstm.SeqConfig, cell any) recurrentConfig {
+	raw, _ := json.Marshal(cell)
+	return recurrentConfig{Seq: seq, Cell: raw}
+}
+
+func decodeRecord(raw json.RawMessage, cell any) (lstm.SeqConfig, error) {
+	var rc recurrentConfig
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		return rc.Seq, errors.Wrap(err, "model config")
+	}
+	if err := json.Unmarshal(rc.Cell, cell); err != nil {
+		return rc.Seq, errors.Wrap(err, "cell config")
+	}
+	return rc.Seq, nil
+}

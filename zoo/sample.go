@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+	"github.com/pkg/errors"
+)
+
+// sampler is a model that generates tokens one at a time.
+type sampler interface {
+	NewSampler() (*seqmodel.Sampler, error)
+}
+
+// sampleCmd generates text from a trained checkpoint or from the model's prebuilt weights.
+func sampleCmd(name string, args []string, stdout io.Writer) error {
+	m, ok := models[name]
+	if !ok {
+		return usagef("unknown model %q", name)
+	}
+	fs := newFlagSet("sample "+name, stdout)
+	ck := fs.String("checkpoint", "", "checkpoint of a text model (.npz written by zoo train); empty: the prebuilt weights")
+	prime := fs.String("prime", "The ", "text the model reads before it generates")
+	n := fs.Int("len", 300, "characters to generate")
+	temp := fs.Float64("temperature", 0.8, "softmax temperature: lower is more conservative, 0 takes the most likely character")
+	seed := fs.Uint64("seed", 1, "seed of the draws")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 0 {
+		return usagef("--len %d: must not be negative", *n)
+	}
+	var mdl train.Model
+	var ta taskArgs
+	if *ck == "" {
+		if m.pretrained == nil {
+			return usagef("sample %s: no prebuilt weights; give --checkpoint FILE", name)
+		}
+		var err error
+		if mdl, ta, err = m.pretrained(); err != nil {
+			return err
+		}
+	} else {
+		rec, err := readRunRecord(*ck, name)
+		if err != nil {
+			return err
+		}
+		if mdl, err = m.fromConfig(rec.ModelConfig); err != nil {
+			return err
+		}
+		if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
+			return err
+		}
+		ta = rec.Task
+	}
+	text, err := taskText(ta)
+	if err != nil {
+		return err
+	}
+	out, err := sampleText(mdl, text, *prime, *n, *temp, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, *prime+out)
+	return nil
+}
+
+// taskText loads the text of a language-model task, whose vocabulary encodes the model's tokens.
+func taskText(ta taskArgs) (*datasets.Text, error) {
+	switch ta.Name {
+	case "opticks":
+		return datasets.Opticks()
+	case "text":
+		return datasets.LoadText(ta.Data)
+	}
+	return nil, usagef("the model was trained on %q, not on text: nothing to sample", ta.Name)
+}
+
+// sampleText primes a text model with prime and generates n characters.
+func sampleText(mdl train.Model, text *datasets.Text, prime string, n int, temp float64, seed uint64) (string, error) {
+	sm, ok := mdl.(sampler)
+	if !ok {
+		return "", usagef("this model cannot generate text")
+	}
+	s, err := sm.NewSampler()
+	if err != nil {
+		return "", err
+	}
+	ids, err := text.Encode([]byte(prime))
+	if err != nil {
+		return "", errors.Wrap(err, "--prime")
+	}
+	gen, err := s.Generate(ids, n, temp, nn.NewRNG(seed, nn.StreamSample, 0))
+	if err != nil {
+		return "", err
+	}
+	b, err := text.Decode(gen)
+	return string(b), err
+}
+
+// readRunRecord reads what a checkpoint of model name records about its model and task.
+func readRunRecord(ck, name string) (runRecord, error) {
+	var rec runRecord
+	meta, err := train.ReadMeta(ck)
+	if err != nil {
+		return rec, errors.Wrapf(err, "--checkpoint %s", ck)
+	}
+	raw, err := json.Marshal(meta.Config.Run)
+	if err != nil {
+		return rec, errors.Wrapf(err, "--checkpoint %s", ck)
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.Model == "" {
+		return rec, errors.Errorf("--checkpoint %s: its JSON does not record the model and task", ck)
+	}
+	if rec.Model != name {
+		return rec, usagef("--checkpoint %s holds a %s model, not %s", ck, rec.Model, name)
+	}
+	return rec, nil
+}
