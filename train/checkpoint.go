@@ -141,6 +141,16 @@ func LoadWeights(path string, s *nn.Store) error {
 	return loadArrays(path, arrays, s)
 }
 
+// LoadWeightsFrom is LoadWeights from an .npz held in memory (prebuilt weights embedded in a
+// binary); name labels errors.
+func LoadWeightsFrom(r io.ReaderAt, size int64, name string, s *nn.Store) error {
+	arrays, err := npz.ReadFrom(r, size)
+	if err != nil {
+		return errors.Wrap(err, name)
+	}
+	return loadArrays(name, arrays, s)
+}
+
 func loadArrays(path string, arrays []npz.Array, s *nn.Store) error {
 	byName := map[string]npz.Array{}
 	for _, a := range arrays {

@@ -15,7 +15,11 @@
 package seqmodel
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"fmt"
+	"github.com/gorgonia-zoo/modelzoo/train"
 	"math"
 	"math/rand/v2"
 
@@ -360,4 +364,42 @@ func Draw(logits []float64, temperature float64, rng *rand.Rand) int {
 		r -= v
 	}
 	return best
+}
+
+// Prebuilt describes shipped weights: the record the command wrote beside them and the numbers.
+type Prebuilt struct {
+	// Record is the JSON of the run that trained the weights: {"model", "task", "model_config":
+	// {"seq": Config, "cell": …}, "command", "val_bpc"}.
+	Record []byte
+	// Weights is the .npz of the parameters.
+	Weights []byte
+}
+
+// PrebuiltRecord is the JSON a prebuilt model ships with.
+type PrebuiltRecord struct {
+	Model       string          `json:"model"`
+	Task        json.RawMessage `json:"task"`
+	ModelConfig struct {
+		Seq  Config          `json:"seq"`
+		Cell json.RawMessage `json:"cell"`
+	} `json:"model_config"`
+	Command string  `json:"command"` // the command that trained the weights
+	ValBPC  float64 `json:"val_bpc"` // validation bits per character, as zoo eval reports it
+	Steps   int     `json:"steps"`   // training steps
+}
+
+// Load decodes the record and builds the model with newModel, loading the weights into it.
+func (p Prebuilt) Load(newModel func(seq Config, cell json.RawMessage) (*Model, error)) (*Model, *PrebuiltRecord, error) {
+	var rec PrebuiltRecord
+	if err := json.Unmarshal(p.Record, &rec); err != nil {
+		return nil, nil, errors.Wrap(err, "prebuilt model record")
+	}
+	m, err := newModel(rec.ModelConfig.Seq, rec.ModelConfig.Cell)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := train.LoadWeightsFrom(bytes.NewReader(p.Weights), int64(len(p.Weights)), "prebuilt "+rec.Model+" weights", m.Store()); err != nil {
+		return nil, nil, err
+	}
+	return m, &rec, nil
 }
