@@ -140,3 +140,50 @@ func TestResumeFromCommand(t *testing.T) {
 		t.Errorf("resumed run ended at step %v, want 150 (2 epochs of 75)", steps)
 	}
 }
+
+// TestRecurrentCommands trains tiny recurrent models through the command: a GRU on the adding
+// problem (eval reproduces its figures) and an LSTM language model (bits per character, a sample,
+// and zoo sample from its checkpoint).
+func TestRecurrentCommands(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "gru.npz")
+	code, out, errOut := zoo("gru", "--task", "adding", "--steps", "20", "--bptt", "10", "--hidden", "16", "--quiet", "--json", "--save", ck)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	val := lastJSON(t, out)["val"].(map[string]any)
+	if _, ok := val["mse"]; !ok {
+		t.Fatalf("adding problem without MSE: %v", val)
+	}
+	code, evalOut, errOut := zoo("eval", "gru", "--checkpoint", ck, "--json")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, errOut)
+	}
+	if ev := lastJSON(t, evalOut)["validation"].(map[string]any); ev["mse"] != val["mse"] {
+		t.Errorf("eval gives %v, training ended with %v", ev, val)
+	}
+	if code, _, errOut := zoo("sample", "gru", "--checkpoint", ck); code != 2 || !strings.Contains(errOut, "not on text") {
+		t.Errorf("sampling an adding-problem model: exit %d, %q", code, errOut)
+	}
+
+	ck = filepath.Join(dir, "lstm.npz")
+	code, out, errOut = zoo("lstm", "--steps", "3", "--bptt", "16", "--hidden", "32", "--embed", "8", "--batch", "8", "--quiet", "--json", "--save", ck)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	val = lastJSON(t, out)["val"].(map[string]any)
+	if bpc := val["bpc"].(float64); bpc < 3 || bpc > 7.5 {
+		t.Errorf("bits per character after 3 steps: %v", bpc)
+	}
+	if !strings.Contains(out, `sample (temperature 0.8): "The `) {
+		t.Errorf("no sample after training:\n%s", out)
+	}
+	code, s1, errOut := zoo("sample", "lstm", "--checkpoint", ck, "--len", "40", "--seed", "3")
+	_, s2, _ := zoo("sample", "lstm", "--checkpoint", ck, "--len", "40", "--seed", "3")
+	if code != 0 || s1 != s2 || len(s1) < 44 {
+		t.Errorf("zoo sample: exit %d %q; same seed again %q", code, s1, s2)
+	}
+	if code, _, errOut := zoo("sample", "lstm", "--checkpoint", ck, "--prime", "\u00e9t\u00e9"); code == 0 || !strings.Contains(errOut, "--prime") {
+		t.Errorf("prime with characters outside the vocabulary: exit %d, %q", code, errOut)
+	}
+}
