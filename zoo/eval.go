@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"io"
 
+	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 )
+
+// pretrainedEvalBatch is the batch the figures of prebuilt models are measured with.
+const pretrainedEvalBatch = 32
 
 func evalCmd(name string, args []string, stdout io.Writer) error {
 	m, ok := models[name]
@@ -15,37 +18,49 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 		return usagef("unknown model %q", name)
 	}
 	fs := newFlagSet("eval "+name, stdout)
-	ck := fs.String("checkpoint", "", "checkpoint to evaluate (.npz written by zoo train)")
+	ck := fs.String("checkpoint", "", "checkpoint to evaluate (.npz written by zoo train); empty: the prebuilt weights")
 	batch := fs.Int("batch", 0, "examples per evaluation batch (0: as in training, which reproduces its figures exactly)")
 	jsonOut := fs.Bool("json", false, "print the metrics as one JSON object on the last line of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	var mdl train.Model
+	var ta taskArgs
 	if *ck == "" {
-		return usagef("eval %s: --checkpoint FILE is required", name)
-	}
-	rec, err := readRunRecord(*ck, name)
-	if err != nil {
-		return err
-	}
-	meta, err := train.ReadMeta(*ck)
-	if err != nil {
-		return err
-	}
-	if *batch <= 0 {
-		*batch = meta.Config.EvalBatch
-		if *batch <= 0 {
-			*batch = meta.Config.Batch
+		if m.pretrained == nil {
+			return usagef("eval %s: --checkpoint FILE is required (the model has no prebuilt weights)", name)
 		}
+		var err error
+		if mdl, ta, err = m.pretrained(); err != nil {
+			return err
+		}
+		if *batch <= 0 {
+			*batch = pretrainedEvalBatch
+		}
+	} else {
+		rec, err := readRunRecord(*ck, name)
+		if err != nil {
+			return err
+		}
+		meta, err := train.ReadMeta(*ck)
+		if err != nil {
+			return err
+		}
+		if *batch <= 0 {
+			*batch = meta.Config.EvalBatch
+			if *batch <= 0 {
+				*batch = meta.Config.Batch
+			}
+		}
+		if mdl, err = m.fromConfig(rec.ModelConfig); err != nil {
+			return err
+		}
+		if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
+			return err
+		}
+		ta = rec.Task
 	}
-	mdl, err := m.fromConfig(rec.ModelConfig)
-	if err != nil {
-		return err
-	}
-	if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
-		return err
-	}
-	data, err := loadTask(rec.Task)
+	data, err := loadTask(ta)
 	if err != nil {
 		return err
 	}
