@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -12,9 +13,24 @@ import (
 	"github.com/pkg/errors"
 )
 
-// sampler is a model that generates tokens one at a time.
+// sampler is a model that generates tokens one at a time through a seqmodel.Sampler (the
+// recurrent models).
 type sampler interface {
 	NewSampler() (*seqmodel.Sampler, error)
+}
+
+// generator is a model that generates tokens itself (the transformer).
+type generator interface {
+	Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error)
+}
+
+// canSample tells whether a model generates text.
+func canSample(mdl train.Model) bool {
+	switch mdl.(type) {
+	case sampler, generator:
+		return true
+	}
+	return false
 }
 
 // sampleCmd generates text from a trained checkpoint or from the model's prebuilt weights.
@@ -83,19 +99,23 @@ func taskText(ta taskArgs) (*datasets.Text, error) {
 
 // sampleText primes a text model with prime and generates n characters.
 func sampleText(mdl train.Model, text *datasets.Text, prime string, n int, temp float64, seed uint64) (string, error) {
-	sm, ok := mdl.(sampler)
-	if !ok {
+	if !canSample(mdl) {
 		return "", usagef("this model cannot generate text")
-	}
-	s, err := sm.NewSampler()
-	if err != nil {
-		return "", err
 	}
 	ids, err := text.Encode([]byte(prime))
 	if err != nil {
 		return "", errors.Wrap(err, "--prime")
 	}
-	gen, err := s.Generate(ids, n, temp, nn.NewRNG(seed, nn.StreamSample, 0))
+	rng := nn.NewRNG(seed, nn.StreamSample, 0)
+	var gen []int
+	if gm, ok := mdl.(generator); ok {
+		gen, err = gm.Generate(ids, n, temp, rng)
+	} else {
+		var s *seqmodel.Sampler
+		if s, err = mdl.(sampler).NewSampler(); err == nil {
+			gen, err = s.Generate(ids, n, temp, rng)
+		}
+	}
 	if err != nil {
 		return "", err
 	}

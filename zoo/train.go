@@ -128,7 +128,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printResult(stdout, res)
-	if _, ok := mdl.(sampler); ok && (ta.Name == "opticks" || ta.Name == "text") {
+	if canSample(mdl) && (ta.Name == "opticks" || ta.Name == "text") {
 		if text, err := taskText(ta); err == nil {
 			if s, err := sampleText(mdl, text, "The ", 200, 0.8, cfg.Seed); err == nil {
 				fmt.Fprintf(stdout, "sample (temperature 0.8): %q\n", "The "+s)

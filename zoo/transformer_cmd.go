@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
+	"github.com/pkg/errors"
+)
+
+// The decoder-only transformer language model. Its defaults are workload W5 of the reference
+// figures: 2 pre-LN layers, d_model 128, 4 heads, FF 512 ReLU, context 64 (--bptt), learned
+// positions, N(0, 0.02) initialisation, batch 32, Adam 1e-3, 300 steps, no clipping.
+func init() {
+	models["transformer"] = model{
+		about:       "decoder-only transformer LM: causal multi-head self-attention, pre/post-LayerNorm blocks, learned or sinusoidal positions",
+		defaultTask: "opticks", tasks: []string{"opticks", "text"}, sequence: true,
+		defaults: func(_ string, c *train.Config) {
+			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 1e-3, 0, 100
+		},
+		flags: func(fs *flag.FlagSet, _ string) func(datasets.Info, uint64) (train.Model, any, error) {
+			c := transformer.W5(0, 0)
+			fs.IntVar(&c.D, "d-model", c.D, "model width")
+			fs.IntVar(&c.Heads, "heads", c.Heads, "attention heads (must divide --d-model)")
+			fs.IntVar(&c.Layers, "layers", c.Layers, "transformer blocks")
+			fs.IntVar(&c.FF, "ff", c.FF, "hidden width of the feed-forward blocks")
+			fs.StringVar(&c.Activation, "activation", c.Activation, "feed-forward nonlinearity: relu, gelu, gelu_tanh")
+			fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout on embeddings, attention weights, residual branches and feed-forward units")
+			fs.BoolVar(&c.PostLN, "post-ln", c.PostLN, "post-LayerNorm blocks (Vaswani et al. 2017) instead of pre-LN (GPT-2)")
+			fs.StringVar(&c.Positions, "positions", c.Positions, "positional encoding: learned or sinusoidal")
+			fs.BoolVar(&c.Tie, "tie", c.Tie, "tie the output layer to the token embedding")
+			fs.Float64Var(&c.InitStd, "init-std", c.InitStd, "std of the N(0, std²) weight initialisation (biases 0); 0: PyTorch's module defaults")
+			fs.BoolVar(&c.Float64, "float64", c.Float64, "compute in float64 instead of float32")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				cfg := c
+				if info.Vocab == nil {
+					return nil, nil, errors.New("transformer: the task has no tokens")
+				}
+				cfg.Vocab, cfg.Context, cfg.Seed = info.Vocab.Size(), info.T, seed
+				m, err := transformer.New(cfg)
+				return m, cfg, err
+			}
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cfg transformer.Config
+			if err := json.Unmarshal(raw, &cfg); err != nil {
+				return nil, errors.Wrap(err, "transformer config")
+			}
+			return transformer.New(cfg)
+		},
+	}
+}
