@@ -19,6 +19,10 @@ type Config struct {
 	Epochs int `json:"epochs"` // passes over the training split (ignored when Steps > 0)
 	Steps  int `json:"steps"`  // solver steps in all; wins over Epochs when positive
 	Batch  int `json:"batch"`  // examples per step; the last partial batch of an epoch is dropped
+	// Replicas splits every batch across this many copies of the model, run at once on their own
+	// graphs, their gradients averaged into one solver step (data parallelism; the model must be
+	// Replicable). Dropout masks and BatchNorm statistics then depend on the split; 0 means 1.
+	Replicas int `json:"replicas,omitempty"`
 	// Sequential takes the training examples in order instead of shuffling them each epoch: for
 	// streams whose consecutive batches continue each other (truncated BPTT) and for tasks whose
 	// examples are already random draws.
@@ -128,10 +132,12 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "--schedule")
 	}
-	g, err := gs.Get(cfg.Batch, true)
+	st, err := newStepper(gs, m, cfg)
 	if err != nil {
 		return nil, err
 	}
+	defer st.close()
+	g := st.primary
 
 	res := &Result{BestVal: math.Inf(1), Stopped: "steps"}
 	step := 0
@@ -142,6 +148,9 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 		}
 		if err := ck.restoreSolver(solver, g); err != nil {
 			return nil, errors.Wrapf(err, "resume from %s", cfg.Resume)
+		}
+		if err := st.sync(); err != nil {
+			return nil, err
 		}
 		step = ck.Meta.Step
 		if ck.Meta.BestVal != nil {
@@ -182,14 +191,10 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			order = datasets.Epoch(n, cfg.Batch, rng, true)
 			orderEpoch = epoch
 		}
-		b := data.Train.Batch(order[step%perEpoch])
-		if err := g.Feed(b); err != nil {
+		loss, err := st.run(data.Train, order[step%perEpoch], cfg.Seed, step)
+		if err != nil {
 			return nil, errors.Wrapf(err, "step %d", step)
 		}
-		if err := g.Run(stepRNG(cfg.Seed, step)); err != nil {
-			return nil, errors.Wrapf(err, "step %d", step)
-		}
-		loss := g.Loss()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, errors.Errorf("step %d: training loss is %v (try a smaller --lr or --clip)", step, loss)
 		}
@@ -209,6 +214,9 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 		}
 		solver.SetLearnRate(cfg.LR * sched.Factor(step))
 		if err := solver.Step(vgs); err != nil {
+			return nil, errors.Wrapf(err, "step %d", step)
+		}
+		if err := st.sync(); err != nil {
 			return nil, errors.Wrapf(err, "step %d", step)
 		}
 		step++

@@ -215,3 +215,43 @@ func TestDivergenceIsReported(t *testing.T) {
 		t.Errorf("diverging run: %v", err)
 	}
 }
+
+// TestReplicasMatchOneGraph: splitting each batch over two replicas and averaging their gradients
+// gives the single graph's training run (float64, no BatchNorm or dropout, whose draws depend on
+// the split).
+func TestReplicasMatchOneGraph(t *testing.T) {
+	data := spirals(t)
+	run := func(replicas int) (*train.Result, *mlp.Model) {
+		m, err := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{32, 32}, Outputs: 3, Activation: "tanh", Float64: true, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := config()
+		c.Replicas = replicas
+		res, err := train.Fit(m, data, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, m
+	}
+	one, m1 := run(1)
+	two, m2 := run(2)
+	for i := range one.Losses {
+		if math.Abs(one.Losses[i]-two.Losses[i]) > 1e-12*math.Abs(one.Losses[i]) {
+			t.Fatalf("step %d: loss %.15g with one graph, %.15g with two replicas", i, one.Losses[i], two.Losses[i])
+		}
+	}
+	for _, p := range m1.Store().All() {
+		a, b := nn.Float64s(p.Value), nn.Float64s(m2.Store().Get(p.Name).Value)
+		for i := range a {
+			if math.Abs(a[i]-b[i]) > 1e-10 {
+				t.Fatalf("%s[%d]: %v with one graph, %v with two replicas", p.Name, i, a[i], b[i])
+			}
+		}
+	}
+	c := config()
+	c.Replicas = 3 // does not divide the batch of 16
+	if _, err := train.Fit(m1, data, c); err == nil || !strings.Contains(err.Error(), "--replicas 3") {
+		t.Errorf("3 replicas for a batch of 16: %v", err)
+	}
+}

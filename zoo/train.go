@@ -37,6 +37,7 @@ func trainFlags(fs *flag.FlagSet, c *train.Config, save *string, jsonOut, quiet 
 	fs.Float64Var(&c.ClipValue, "clip-value", c.ClipValue, "clip every gradient element to ±this value (0: off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of initialisation, data order and dropout")
 	fs.IntVar(&c.EvalEvery, "eval-every", c.EvalEvery, "steps between evaluations (0: once per epoch)")
+	fs.IntVar(&c.Replicas, "replicas", 1, "data-parallel copies of the model, each running a slice of every batch at once")
 	fs.IntVar(&c.Patience, "patience", c.Patience, "stop after this many evaluations without a better validation loss (0: never)")
 	fs.StringVar(save, "save", *save, "checkpoint path (.npz; .json and .optim.npz beside it); empty: no checkpoint")
 	fs.StringVar(&c.Resume, "resume", "", "continue from this checkpoint, exactly as if never stopped")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -96,6 +97,10 @@ func New(cfg Config) (*Model, error) {
 }
 
 func prefix(name string, i int) string { return fmt.Sprintf("%s.%d", name, i) }
+
+// Replica returns a new MLP of the same configuration, for data-parallel training
+// (train.Replicable).
+func (m *Model) Replica() (train.Model, error) { return New(m.Config) }
 
 // Store holds the parameters and BatchNorm statistics.
 func (m *Model) Store() *nn.Store { return m.store }

@@ -76,6 +76,8 @@ type Model struct {
 	emb    *nn.Embedding
 	stack  *recurrent.Stack
 	out    *nn.Linear
+	// newStack rebuilds the stack for replicas.
+	newStack StackFunc
 }
 
 // New creates the model's parameters: the embedding (token inputs), the stack newStack builds,
@@ -101,7 +103,7 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 	if cfg.Float64 {
 		dt = tensor.Float64
 	}
-	m := &Model{Config: cfg, store: nn.NewStore(dt, cfg.Seed)}
+	m := &Model{Config: cfg, store: nn.NewStore(dt, cfg.Seed), newStack: newStack}
 	in := cfg.Dim
 	var err error
 	if cfg.Vocab > 0 {
@@ -122,6 +124,10 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 	}
 	return m, nil
 }
+
+// Replica returns a new model of the same configuration, for data-parallel training
+// (train.Replicable).
+func (m *Model) Replica() (train.Model, error) { return New(m.Config, m.newStack) }
 
 // Store holds the parameters.
 func (m *Model) Store() *nn.Store { return m.store }
