@@ -1,0 +1,479 @@
+package transformer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Seq2SeqConfig describes the encoder–decoder transformer of Vaswani et al. (2017) with pre-LN
+// blocks and sinusoidal positions, for sources of at most MaxSrc tokens and targets (EOS
+// included) of at most MaxTgt.
+type Seq2SeqConfig struct {
+	SrcVocab   int     `json:"src_vocab"`
+	TgtVocab   int     `json:"tgt_vocab"`
+	SrcPAD     int     `json:"src_pad"` // padding id of the sources
+	BOS        int     `json:"bos"`     // target id the decoder reads first
+	EOS        int     `json:"eos"`     // target id that ends a decoded sequence
+	MaxSrc     int     `json:"max_src"`
+	MaxTgt     int     `json:"max_tgt"`
+	D          int     `json:"d_model"`
+	Heads      int     `json:"heads"`
+	Layers     int     `json:"layers"` // encoder layers, and as many decoder layers
+	FF         int     `json:"ff"`
+	Activation string  `json:"activation"`
+	Dropout    float64 `json:"dropout"`
+	InitStd    float64 `json:"init_std"` // > 0: N(0, InitStd²) weights, zero biases; 0: PyTorch's defaults
+	Float64    bool    `json:"float64"`
+	Seed       uint64  `json:"seed"`
+}
+
+// Seq2SeqFor returns a small configuration (D 64, 4 heads, 2+2 layers, FF 256) shaped for a
+// seq2seq dataset: its vocabularies and special ids, and the given maximum lengths.
+func Seq2SeqFor(info datasets.Info, maxSrc, maxTgt int, seed uint64) (Seq2SeqConfig, error) {
+	if info.Kind != datasets.Seq2Seq || info.Vocab == nil || info.TgtVocab == nil {
+		return Seq2SeqConfig{}, errors.Errorf("transformer: task %q is not a sequence-to-sequence task", info.Name)
+	}
+	return Seq2SeqConfig{SrcVocab: info.Vocab.Size(), TgtVocab: info.TgtVocab.Size(), SrcPAD: info.Vocab.PAD,
+		BOS: info.TgtVocab.BOS, EOS: info.TgtVocab.EOS, MaxSrc: maxSrc, MaxTgt: maxTgt,
+		D: 64, Heads: 4, Layers: 2, FF: 256, Activation: "relu", InitStd: 0.02, Seed: seed}, nil
+}
+
+// DecoderBlock is a pre-LN decoder layer, named as torch.nn.TransformerDecoderLayer:
+//
+//	y = y + drop(SelfAttn(LN1(y), causal));  y = y + drop(CrossAttn(LN2(y), memory));
+//	y = y + drop(FF(LN3(y)))
+type DecoderBlock struct {
+	Self, Cross         *nn.MultiHeadAttention
+	FF                  *nn.FeedForward
+	Norm1, Norm2, Norm3 *nn.LayerNorm
+	Dropout             float64
+}
+
+// NewDecoderBlock creates NAME.self_attn, NAME.multihead_attn, NAME.linear1/2 and
+// NAME.norm1/2/3.
+func NewDecoderBlock(s *nn.Store, name string, c BlockConfig) (*DecoderBlock, error) {
+	b, err := NewBlock(s, name, c) // self_attn, linear1, linear2, norm1, norm2
+	if err != nil {
+		return nil, err
+	}
+	d := &DecoderBlock{Self: b.Attn, FF: b.FF, Norm1: b.Norm1, Norm2: b.Norm2, Dropout: c.Dropout}
+	if d.Cross, err = newAttention(s, name+".multihead_attn", c.D, c.Heads, c.Dropout, c.InitStd); err != nil {
+		return nil, err
+	}
+	if d.Norm3, err = nn.NewLayerNorm(s, name+".norm3", c.D); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Forward applies the block to y (B·Tq, D) attending causally to itself (selfMask) and to memory
+// (B·Tk, D) under memMask. It returns the new rows and the cross-attention weights
+// (B·Heads, Tq, Tk).
+func (d *DecoderBlock) Forward(g *nn.Graph, y, memory *G.Node, batch int, selfMask, memMask *G.Node) (*G.Node, *G.Node, error) {
+	var cross *G.Node
+	branch := func(ln *nn.LayerNorm, f func(*G.Node) (*G.Node, error)) func(*G.Node) (*G.Node, error) {
+		return func(h *G.Node) (*G.Node, error) {
+			n, err := ln.Forward(g, h)
+			if err != nil {
+				return nil, err
+			}
+			o, err := f(n)
+			if err != nil {
+				return nil, err
+			}
+			return nn.Dropout(g, o, d.Dropout)
+		}
+	}
+	y, err := nn.Residual(y, branch(d.Norm1, func(h *G.Node) (*G.Node, error) {
+		o, _, err := d.Self.Forward(g, h, h, h, batch, selfMask)
+		return o, err
+	}))
+	if err == nil {
+		y, err = nn.Residual(y, branch(d.Norm2, func(h *G.Node) (*G.Node, error) {
+			o, w, err := d.Cross.Forward(g, h, memory, memory, batch, memMask)
+			cross = w
+			return o, err
+		}))
+	}
+	if err == nil {
+		y, err = nn.Residual(y, branch(d.Norm3, func(h *G.Node) (*G.Node, error) { return d.FF.Forward(g, h) }))
+	}
+	return y, cross, err
+}
+
+// Seq2Seq is the encoder–decoder transformer; it is a train.Model for seq2seq datasets, every
+// batch padded to MaxSrc and MaxTgt.
+type Seq2Seq struct {
+	Config   Seq2SeqConfig
+	store    *nn.Store
+	Src, Tgt *nn.Embedding
+	Enc      []*Block
+	Dec      []*DecoderBlock
+	EncNorm  *nn.LayerNorm
+	DecNorm  *nn.LayerNorm
+	Head     *nn.Linear
+	greedy   map[int]*s2sGraph
+}
+
+// NewSeq2Seq creates the parameters: src, tgt, encoder.{l}, decoder.{l}, encoder_norm,
+// decoder_norm, head.
+func NewSeq2Seq(cfg Seq2SeqConfig) (*Seq2Seq, error) {
+	switch {
+	case cfg.SrcVocab <= 0 || cfg.TgtVocab <= 0:
+		return nil, errors.Errorf("transformer: vocabularies of %d and %d tokens", cfg.SrcVocab, cfg.TgtVocab)
+	case cfg.MaxSrc <= 0 || cfg.MaxTgt <= 0 || cfg.MaxSrc > 255 || cfg.MaxTgt > 255:
+		return nil, errors.Errorf("--bptt: source and target lengths %d and %d must lie in 1…255", cfg.MaxSrc, cfg.MaxTgt)
+	case cfg.Layers <= 0:
+		return nil, errors.Errorf("--layers %d: must be positive", cfg.Layers)
+	case cfg.BOS < 0 || cfg.BOS >= cfg.TgtVocab || cfg.EOS < 0 || cfg.EOS >= cfg.TgtVocab:
+		return nil, errors.Errorf("transformer: BOS %d / EOS %d outside the target vocabulary of %d", cfg.BOS, cfg.EOS, cfg.TgtVocab)
+	}
+	dt := tensor.Float32
+	if cfg.Float64 {
+		dt = tensor.Float64
+	}
+	s := nn.NewStore(dt, cfg.Seed)
+	m := &Seq2Seq{Config: cfg, store: s, greedy: map[int]*s2sGraph{}}
+	var err error
+	if m.Src, err = embedding(s, "src", cfg.SrcVocab, cfg.D, cfg.InitStd); err != nil {
+		return nil, err
+	}
+	if m.Tgt, err = embedding(s, "tgt", cfg.TgtVocab, cfg.D, cfg.InitStd); err != nil {
+		return nil, err
+	}
+	bc := BlockConfig{D: cfg.D, Heads: cfg.Heads, FF: cfg.FF, Activation: cfg.Activation, Dropout: cfg.Dropout, InitStd: cfg.InitStd}
+	for l := 0; l < cfg.Layers; l++ {
+		b, err := NewBlock(s, fmt.Sprintf("encoder.%d", l), bc)
+		if err != nil {
+			return nil, err
+		}
+		m.Enc = append(m.Enc, b)
+	}
+	for l := 0; l < cfg.Layers; l++ {
+		b, err := NewDecoderBlock(s, fmt.Sprintf("decoder.%d", l), bc)
+		if err != nil {
+			return nil, err
+		}
+		m.Dec = append(m.Dec, b)
+	}
+	if m.EncNorm, err = nn.NewLayerNorm(s, "encoder_norm", cfg.D); err != nil {
+		return nil, err
+	}
+	if m.DecNorm, err = nn.NewLayerNorm(s, "decoder_norm", cfg.D); err != nil {
+		return nil, err
+	}
+	if m.Head, err = linear(s, "head", cfg.D, cfg.TgtVocab, true, cfg.InitStd); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Store holds the parameters.
+func (m *Seq2Seq) Store() *nn.Store { return m.store }
+
+// s2sGraph is a built graph's handles.
+type s2sGraph struct {
+	g          *nn.Graph
+	src, tgtIn *nn.TokenInput
+	pad        *nn.PaddingMask
+	weights    *nn.Input // per-row loss weights as one-hot rows scaled by 1/(scored rows)
+	cross      []*G.Node
+	crossVals  []G.Value
+	n          int
+}
+
+// Build builds the graph for batches of n examples (train.Model). It is fed the Seq2Seq fields of
+// a datasets.Batch, padded here to MaxSrc and MaxTgt; the loss is the mean cross-entropy over the
+// scored target positions (t < TgtLen). The output holds the logits (n·MaxTgt, TgtVocab),
+// example-major.
+func (m *Seq2Seq) Build(n int, train bool) (*nn.Graph, error) {
+	h, err := m.build(n, train)
+	if err != nil {
+		return nil, err
+	}
+	return h.g, nil
+}
+
+func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
+	cfg := m.Config
+	if n <= 0 {
+		return nil, errors.Errorf("transformer: batch of %d examples", n)
+	}
+	S, T, V := cfg.MaxSrc, cfg.MaxTgt, cfg.TgtVocab
+	g := nn.NewGraph(m.store, n, train)
+	h := &s2sGraph{g: g, n: n}
+	embed := func(e *nn.Embedding, name string, t int) (*nn.TokenInput, *G.Node, error) {
+		in, x, err := e.Lookup(g, name, n*t)
+		if err != nil {
+			return nil, nil, err
+		}
+		// √D scaling of the embeddings, as Vaswani et al., keeps them on the positions' scale.
+		x, err = G.Mul(x, g.Scalar(math.Sqrt(float64(cfg.D))))
+		if err != nil {
+			return nil, nil, errors.Wrap(err, "transformer: embedding scale")
+		}
+		pos, err := nn.SinusoidalPositions(g, t, cfg.D)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n == 1 {
+			x, err = G.Add(x, pos)
+		} else {
+			x, err = nn.AddPositions(x, pos, n)
+		}
+		if err != nil {
+			return nil, nil, errors.Wrap(err, "transformer: positions")
+		}
+		x, err = nn.Dropout(g, x, cfg.Dropout)
+		return in, x, err
+	}
+	var x, y *G.Node
+	var err error
+	if h.src, x, err = embed(m.Src, "src", S); err != nil {
+		return nil, err
+	}
+	if h.pad, err = nn.NewPaddingMask(g, n, cfg.Heads, S); err != nil {
+		return nil, err
+	}
+	for l, b := range m.Enc {
+		if x, _, err = b.Forward(g, x, n, h.pad.Node); err != nil {
+			return nil, errors.Wrapf(err, "transformer: encoder layer %d", l)
+		}
+	}
+	if x, err = m.EncNorm.Forward(g, x); err != nil {
+		return nil, err
+	}
+	if h.tgtIn, y, err = embed(m.Tgt, "tgt_in", T); err != nil {
+		return nil, err
+	}
+	causal, err := nn.CausalMask(g, T, T)
+	if err != nil {
+		return nil, err
+	}
+	for l, b := range m.Dec {
+		var w *G.Node
+		if y, w, err = b.Forward(g, y, x, n, causal, h.pad.Node); err != nil {
+			return nil, errors.Wrapf(err, "transformer: decoder layer %d", l)
+		}
+		h.cross = append(h.cross, w)
+	}
+	if y, err = m.DecNorm.Forward(g, y); err != nil {
+		return nil, err
+	}
+	logits, err := m.Head.Forward(g, y)
+	if err != nil {
+		return nil, err
+	}
+	h.weights = g.Input("loss_weights", n*T, V)
+	logp, err := G.LogSoftMax(logits, 1)
+	if err == nil {
+		logp, err = G.HadamardProd(logp, h.weights.Node)
+	}
+	var loss *G.Node
+	if err == nil {
+		loss, err = G.Sum(logp)
+	}
+	if err == nil {
+		loss, err = G.Neg(loss)
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "transformer: seq2seq loss")
+	}
+	g.SetOutputs(loss, logits)
+	h.crossVals = make([]G.Value, len(h.cross))
+	for i, w := range h.cross {
+		G.Read(w, &h.crossVals[i])
+	}
+	src, tgtIn := make([]int, n*S), make([]int, n*T)
+	wbuf := make([]float64, n*T*V)
+	g.OnFeed(func(b datasets.Batch) error {
+		if err := h.feedSources(m, b, src); err != nil {
+			return err
+		}
+		for i := range wbuf {
+			wbuf[i] = 0
+		}
+		scored := 0
+		for e := 0; e < n; e++ {
+			scored += b.TgtLen[e]
+		}
+		for e := 0; e < n; e++ {
+			for t := 0; t < T; t++ {
+				tgtIn[e*T+t] = cfg.BOS
+				if t < b.TgtT {
+					tgtIn[e*T+t] = b.TgtIn[e*b.TgtT+t]
+				}
+				if t < b.TgtLen[e] {
+					wbuf[(e*T+t)*V+b.Tgt[e*b.TgtT+t]] = 1 / float64(scored)
+				}
+			}
+		}
+		if err := h.tgtIn.Set(tgtIn); err != nil {
+			return err
+		}
+		return h.weights.Set(wbuf)
+	})
+	return h, nil
+}
+
+// feedSources checks a batch against the graph's lengths and feeds its padded sources and their
+// padding mask.
+func (h *s2sGraph) feedSources(m *Seq2Seq, b datasets.Batch, src []int) error {
+	cfg, n := m.Config, h.n
+	S := cfg.MaxSrc
+	if b.N != n || len(b.SrcLen) != n || len(b.Src) != n*b.SrcT || len(b.TgtLen) != n || len(b.TgtIn) != n*b.TgtT || len(b.Tgt) != n*b.TgtT {
+		return errors.Errorf("transformer: batch of %d examples is not a seq2seq batch for a graph of %d", b.N, n)
+	}
+	if b.SrcT > S {
+		return errors.Errorf("transformer: source of %d tokens, the model reads at most %d", b.SrcT, S)
+	}
+	if b.TgtT > cfg.MaxTgt {
+		return errors.Errorf("transformer: target of %d tokens, the model writes at most %d", b.TgtT, cfg.MaxTgt)
+	}
+	for e := 0; e < n; e++ {
+		for j := 0; j < S; j++ {
+			src[e*S+j] = cfg.SrcPAD
+			if j < b.SrcT {
+				src[e*S+j] = b.Src[e*b.SrcT+j]
+			}
+		}
+	}
+	if err := h.src.Set(src); err != nil {
+		return err
+	}
+	return h.pad.SetLengths(b.SrcLen)
+}
+
+// Greedy decodes the sources of b (only its source fields are read): the decoder reads BOS and
+// then its own most likely tokens, one position per run of the evaluation graph, until every
+// output has ended with EOS or MaxTgt tokens are written. It returns each output without EOS and
+// the cross-attention weights of the last layer, averaged over heads: att[e][t] holds the weights
+// of output t over the SrcLen[e] source positions.
+func (m *Seq2Seq) Greedy(b datasets.Batch) (out [][]int, att [][][]float64, err error) {
+	cfg := m.Config
+	n, S, T, V := b.N, cfg.MaxSrc, cfg.MaxTgt, cfg.TgtVocab
+	h := m.greedy[n]
+	if h == nil {
+		if h, err = m.build(n, false); err != nil {
+			return nil, nil, err
+		}
+		if err := h.g.Compile(); err != nil {
+			return nil, nil, err
+		}
+		m.greedy[n] = h
+	}
+	// Only the sources are read: the target fields are dropped before feeding.
+	b.TgtT, b.TgtIn, b.Tgt = 0, nil, nil
+	if len(b.TgtLen) != n {
+		b.TgtLen = make([]int, n)
+	}
+	if err := h.feedSources(m, b, make([]int, n*S)); err != nil {
+		return nil, nil, err
+	}
+	tgtIn := make([]int, n*T)
+	for i := range tgtIn {
+		tgtIn[i] = cfg.BOS
+	}
+	out = make([][]int, n)
+	done := make([]bool, n)
+	att = make([][][]float64, n)
+	H := cfg.Heads
+	for t := 0; t < T; t++ {
+		if err := h.tgtIn.Set(tgtIn); err != nil {
+			return nil, nil, err
+		}
+		if err := h.g.Run(nil); err != nil {
+			return nil, nil, err
+		}
+		logits := nn.Float64s(h.g.Output())
+		cross := nn.Float64s(h.crossVals[len(h.crossVals)-1].(tensor.Tensor)) // (n·H, T, S)
+		all := true
+		for e := 0; e < n; e++ {
+			if done[e] {
+				continue
+			}
+			row := logits[(e*T+t)*V : (e*T+t+1)*V]
+			best := 0
+			for j, v := range row {
+				if v > row[best] {
+					best = j
+				}
+			}
+			w := make([]float64, b.SrcLen[e])
+			for hd := 0; hd < H; hd++ {
+				base := ((e*H+hd)*T + t) * S
+				for j := range w {
+					w[j] += cross[base+j] / float64(H)
+				}
+			}
+			att[e] = append(att[e], w)
+			if best == cfg.EOS {
+				done[e] = true
+				continue
+			}
+			out[e] = append(out[e], best)
+			if t+1 < T {
+				tgtIn[e*T+t+1] = best
+			}
+			all = false
+		}
+		if all {
+			break
+		}
+	}
+	return out, att, nil
+}
+
+// LengthScore is the exact-match accuracy of the examples of one source length.
+type LengthScore struct {
+	Len, N  int
+	Correct int
+}
+
+// ExactMatch decodes every example of ds greedily, batch at a time, and returns the fraction
+// whose output equals the target exactly, with the breakdown by source length.
+func (m *Seq2Seq) ExactMatch(ds datasets.Dataset, batch int) (float64, []LengthScore, error) {
+	if ds == nil || ds.Len() == 0 || batch <= 0 {
+		return 0, nil, errors.New("transformer: exact match needs examples and a positive batch")
+	}
+	byLen := map[int]*LengthScore{}
+	correct, total := 0, 0
+	for _, idx := range datasets.Epoch(ds.Len(), batch, nil, false) {
+		b := ds.Batch(idx)
+		out, _, err := m.Greedy(b)
+		if err != nil {
+			return 0, nil, err
+		}
+		for e := 0; e < b.N; e++ {
+			want := b.Tgt[e*b.TgtT : e*b.TgtT+b.TgtLen[e]-1]
+			ok := len(out[e]) == len(want)
+			for i := 0; ok && i < len(want); i++ {
+				ok = out[e][i] == want[i]
+			}
+			ls := byLen[b.SrcLen[e]]
+			if ls == nil {
+				ls = &LengthScore{Len: b.SrcLen[e]}
+				byLen[b.SrcLen[e]] = ls
+			}
+			ls.N++
+			total++
+			if ok {
+				ls.Correct++
+				correct++
+			}
+		}
+	}
+	var scores []LengthScore
+	for l := 0; l <= m.Config.MaxSrc; l++ {
+		if ls := byLen[l]; ls != nil {
+			scores = append(scores, *ls)
+		}
+	}
+	return float64(correct) / float64(total), scores, nil
+}
