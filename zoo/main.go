@@ -36,6 +36,7 @@ usage:
   zoo train MODEL [flags]           train a model (zoo MODEL [flags] is the same)
   zoo eval MODEL --checkpoint FILE  evaluate a saved model
   zoo sample MODEL [--checkpoint F] generate text from a trained or prebuilt text model
+  zoo compare EXPERIMENT|all|list   reproduce the lecture's claims: tables, CSV, plots
   zoo help [train|eval]             every flag of a command, with its default
 `
 
@@ -68,6 +69,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "list":
 		return list(stdout)
+	case "compare":
+		return compareCmd(rest, stdout, stderr)
 	case "train":
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
