@@ -255,3 +255,40 @@ func TestReplicasMatchOneGraph(t *testing.T) {
 		t.Errorf("3 replicas for a batch of 16: %v", err)
 	}
 }
+
+// TestEarlyStopping: a wide MLP on 48 training examples overfits, its validation loss rises, and
+// the run stops after Patience evaluations without improvement.
+func TestEarlyStopping(t *testing.T) {
+	ds := datasets.Spirals(600, datasets.SpiralsNoise, 3)
+	parts, err := datasets.Split(ds, nn.NewRNG(1, nn.StreamData, 0), 0.08, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mlp.New(mlp.Config{Inputs: 2, Hidden: []int{128, 128}, Outputs: 3, Activation: "relu", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := train.DefaultConfig()
+	c.Epochs, c.Batch, c.LR, c.Patience = 400, 16, 1e-2, 5
+	res, err := train.Fit(m, train.Data{Train: parts[0], Val: parts[1]}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stopped != "early" || res.Steps >= 400*3 {
+		t.Fatalf("stopped %q after %d steps; want early, before %d", res.Stopped, res.Steps, 400*3)
+	}
+	h := res.History
+	best := math.Inf(1)
+	for _, r := range h[:len(h)-c.Patience] {
+		best = math.Min(best, r.Val["loss"])
+	}
+	if best != res.BestVal {
+		t.Errorf("best validation loss %v, reported %v", best, res.BestVal)
+	}
+	for _, r := range h[len(h)-c.Patience:] {
+		if r.Val["loss"] < best {
+			t.Errorf("stopped although step %d improved the validation loss to %v", r.Step, r.Val["loss"])
+		}
+	}
+	t.Logf("stopped at step %d, best validation loss %.4f", res.Steps, res.BestVal)
+}
