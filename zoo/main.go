@@ -111,8 +111,20 @@ func list(w io.Writer) error {
 	for _, n := range taskNames() {
 		fmt.Fprintf(w, "  %-12s %s\n", n, tasks[n].about)
 	}
-	fmt.Fprintln(w, "prebuilt weights:")
-	fmt.Fprintln(w, "  (none yet)")
+	fmt.Fprintln(w, "prebuilt weights (zoo eval MODEL, zoo sample MODEL):")
+	for _, n := range modelNames() {
+		if models[n].pretrained == nil {
+			continue
+		}
+		if _, _, err := models[n].pretrained(); err != nil {
+			return err
+		}
+		about := "prebuilt"
+		if note, ok := prebuiltNotes[n]; ok {
+			about = note()
+		}
+		fmt.Fprintf(w, "  %-12s %s\n", n, about)
+	}
 	return nil
 }
 

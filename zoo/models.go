@@ -76,6 +76,9 @@ var models = map[string]model{
 	},
 }
 
+// prebuiltNotes describes the prebuilt weights of a model in zoo list, where a model has a line.
+var prebuiltNotes = map[string]func() string{}
+
 // parseInts reads "64,64" as [64 64]; an empty string is no layers.
 func parseInts(s string) ([]int, error) {
 	var out []int

@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/pkg/errors"
@@ -70,6 +72,10 @@ func init() {
 				return m, recordOf(cfg, cell), err
 			}
 		},
+		pretrained: func() (train.Model, taskArgs, error) {
+			m, rec, err := rnn.Pretrained()
+			return prebuilt("rnn", m, rec, err)
+		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cell rnn.Config
 			cfg, err := decodeRecord(raw, &cell)
@@ -127,6 +133,22 @@ func init() {
 			return gru.NewModel(cfg, cell)
 		},
 	}
+}
+
+// prebuilt turns a model package's Pretrained() into what the command needs, and notes the
+// figures for zoo list.
+func prebuilt(name string, m *seqmodel.Model, rec *seqmodel.PrebuiltRecord, err error) (train.Model, taskArgs, error) {
+	var ta taskArgs
+	if err != nil {
+		return nil, ta, err
+	}
+	if err := json.Unmarshal(rec.Task, &ta); err != nil {
+		return nil, ta, errors.Wrap(err, "prebuilt task record")
+	}
+	prebuiltNotes[name] = func() string {
+		return fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.ValBPC, rec.Steps)
+	}
+	return m, ta, nil
 }
 
 func recordOf(seq lstm.SeqConfig, cell any) recurrentConfig {
