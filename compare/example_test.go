@@ -40,7 +40,7 @@ func ExampleNames() {
 	// clipping false
 	// residual false
 	// dropout false
-	// attention true
+	// attention false
 	// lstm-vs-gru false
 }
 
