@@ -295,7 +295,7 @@ func init() {
 		Setup: func(o Options) string {
 			c := dropBase(o)
 			return fmt.Sprintf("MLP 2→%v→3, %s, %s lr %v, batch %d, %d steps on only %d training points of the spirals (validation and test: %d points each), "+
-				"dropout p ∈ %v after every hidden layer. The gap is training minus validation accuracy (both in evaluation mode).",
+				"dropout p ∈ %v after every hidden layer. Both splits are scored in evaluation mode (no dropout); the gaps are training minus validation accuracy and validation minus training cross-entropy.",
 				c.Hidden, c.Act, c.Opt, c.LR, c.Batch, c.Steps, c.TrainCap, c.Points/10, dropPs(o))
 		},
 		Runs: func(o Options) []Spec {
@@ -321,7 +321,8 @@ func init() {
 				tl, ok4 := mean(sel, "train_loss")
 				vl, ok5 := mean(sel, "val_loss")
 				te, ok6 := mean(sel, "test_accuracy")
-				rows = append(rows, []string{fmt.Sprint(p), f4(ta, ok1), f4(va, ok2), f4(ga, ok3), f4(tl, ok4), f4(vl, ok5), f4(te, ok6)})
+				gl, ok7 := mean(sel, "gap_loss")
+				rows = append(rows, []string{fmt.Sprint(p), f4(ta, ok1), f4(va, ok2), f4(ga, ok3), f4(tl, ok4), f4(vl, ok5), f4(gl, ok7), f4(te, ok6)})
 				c := meanCurve(sel, "val_loss")
 				c.Name = fmt.Sprintf("validation, p=%v", p)
 				curves = append(curves, c)
@@ -329,7 +330,7 @@ func init() {
 				c.Name = fmt.Sprintf("training (with dropout), p=%v", p)
 				curves = append(curves, c)
 			}
-			md := mdTable([]string{"dropout p", "train accuracy", "val accuracy", "gap (train − val)", "train loss", "val loss", "test accuracy"}, rows)
+			md := mdTable([]string{"dropout p", "train accuracy", "val accuracy", "accuracy gap (train − val)", "train loss", "val loss", "loss gap (val − train)", "test accuracy"}, rows)
 			pl := "dropout_loss.png"
 			if err := linePlot(filepath.Join(dir, pl), "Loss on a small training set", "step", "cross-entropy", true, curves); err != nil {
 				return "", nil, err
