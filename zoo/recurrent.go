@@ -50,89 +50,68 @@ func seqFlags(fs *flag.FlagSet, task string) *lstm.SeqConfig {
 	return c
 }
 
-// buildSeq finishes a sequence model's config from the task and the flags.
-func buildSeq(c *lstm.SeqConfig, info datasets.Info, seed uint64, stream bool) lstm.SeqConfig {
-	cfg := c.FromInfo(info)
-	cfg.Seed, cfg.Carry = seed, stream
-	return cfg
-}
-
 func init() {
-	models["rnn"] = model{
-		about:       "vanilla RNN h_t = tanh(x_t·W_xh + h_{t−1}·W_hh + b), trained by backpropagation through time",
-		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
-		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
-			sc := seqFlags(fs, task)
+	models["rnn"] = recurrentModel("rnn",
+		"vanilla RNN h_t = tanh(x_t·W_xh + h_{t−1}·W_hh + b), trained by backpropagation through time",
+		func(fs *flag.FlagSet) func() rnn.Config {
 			act := fs.String("activation", "tanh", "nonlinearity: tanh or relu")
-			stream := fs.Lookup("stream")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
-				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
-				cell := rnn.Config{Activation: *act}
-				m, err := rnn.NewModel(cfg, cell)
-				return m, recordOf(cfg, cell), err
-			}
-		},
-		pretrained: func() (train.Model, taskArgs, error) {
-			m, rec, err := rnn.Pretrained()
-			return prebuilt("rnn", m, rec, err)
-		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cell rnn.Config
-			cfg, err := decodeRecord(raw, &cell)
-			if err != nil {
-				return nil, err
-			}
-			return rnn.NewModel(cfg, cell)
-		},
-	}
-	models["lstm"] = model{
-		about:       "LSTM: gates (i,f,g,o) from one fused product, c_t = f∘c_{t−1} + i∘g, h_t = o∘tanh(c_t); forget-gate bias 1",
-		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
-		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
-			sc := seqFlags(fs, task)
+			return func() rnn.Config { return rnn.Config{Activation: *act} }
+		}, rnn.NewModel, rnn.Pretrained)
+	models["lstm"] = recurrentModel("lstm",
+		"LSTM: gates (i,f,g,o) from one fused product, c_t = f∘c_{t−1} + i∘g, h_t = o∘tanh(c_t); forget-gate bias 1",
+		func(fs *flag.FlagSet) func() lstm.Config {
 			fb := fs.Float64("forget-bias", 1, "initial forget-gate bias")
 			ti := fs.Bool("torch-init", false, "PyTorch's initialisation exactly (every bias uniform, the forget gate's too)")
-			stream := fs.Lookup("stream")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
-				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
-				cell := lstm.DefaultConfig()
-				cell.ForgetBias, cell.TorchInit = *fb, *ti
-				m, err := lstm.NewModel(cfg, cell)
-				return m, recordOf(cfg, cell), err
+			return func() lstm.Config {
+				c := lstm.DefaultConfig()
+				c.ForgetBias, c.TorchInit = *fb, *ti
+				return c
 			}
-		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cell lstm.Config
-			cfg, err := decodeRecord(raw, &cell)
-			if err != nil {
-				return nil, err
-			}
-			return lstm.NewModel(cfg, cell)
-		},
-	}
-	models["gru"] = model{
-		about:       "GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
-		defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
+		}, lstm.NewModel, nil)
+	models["gru"] = recurrentModel("gru",
+		"GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
+		func(fs *flag.FlagSet) func() gru.Config {
+			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
+			return func() gru.Config { return gru.Config{ResetBefore: *rb} }
+		}, gru.NewModel, nil)
+}
+
+// recurrentModel is the command's entry of a recurrent model with cell configuration C: cellFlags
+// registers the cell's own flags and returns the function that reads them once parsed; pretrained
+// may be nil.
+func recurrentModel[C any](name, about string, cellFlags func(*flag.FlagSet) func() C,
+	newModel func(lstm.SeqConfig, C) (*seqmodel.Model, error),
+	pretrained func() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error)) model {
+	m := model{
+		about: about, defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
 		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
 			sc := seqFlags(fs, task)
-			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
+			cell := cellFlags(fs)
 			stream := fs.Lookup("stream")
 			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
-				cfg := buildSeq(sc, info, seed, stream != nil && stream.Value.String() == "true")
-				cell := gru.Config{ResetBefore: *rb}
-				m, err := gru.NewModel(cfg, cell)
-				return m, recordOf(cfg, cell), err
+				cfg := sc.FromInfo(info)
+				cfg.Seed, cfg.Carry = seed, stream != nil && stream.Value.String() == "true"
+				c := cell()
+				mdl, err := newModel(cfg, c)
+				return mdl, recordOf(cfg, c), err
 			}
 		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cell gru.Config
-			cfg, err := decodeRecord(raw, &cell)
+			var c C
+			cfg, err := decodeRecord(raw, &c)
 			if err != nil {
 				return nil, err
 			}
-			return gru.NewModel(cfg, cell)
+			return newModel(cfg, c)
 		},
 	}
+	if pretrained != nil {
+		m.pretrained = func() (train.Model, taskArgs, error) {
+			mdl, rec, err := pretrained()
+			return prebuilt(name, mdl, rec, err)
+		}
+	}
+	return m
 }
 
 // prebuilt turns a model package's Pretrained() into what the command needs, and notes the
