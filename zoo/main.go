@@ -76,6 +76,11 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
 		}
 		return trainCmd(rest[0], rest[1:], stdout, stderr)
+	case "translate":
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return usagef("translate: name a model (seq2seq)")
+		}
+		return translateCmd(rest[0], rest[1:], stdout)
 	case "eval", "sample":
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			return usagef("%s: name a model (%s)", cmd, strings.Join(modelNames(), ", "))

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/pkg/errors"
+)
+
+// The seq2seq model and its tasks: date normalisation (W6), list reversal and sorting (the
+// long-range task, --bptt is the longest list) and sentence pairs from a file.
+//
+// `zoo seq2seq` trains the date task, printing the validation exact match at every evaluation
+// and, at the end, the test figures and a few decoded examples; `zoo translate seq2seq` decodes
+// one input (greedy or --beam K), draws its attention (--plot), or scores a whole test split
+// (--eval).
+
+// seq2seqRun is what the command's evaluation hook needs: the model being trained and its data.
+var seq2seqRun struct {
+	model *seq2seq.Model
+	data  train.Data
+	task  string
+}
+
+// seq2seqLimits are the padded source and target lengths of a task: the graph's fixed shape.
+func seq2seqLimits(task string, length int) (maxSrc, maxTgt int) {
+	if task == "dates" {
+		return seq2seq.DateMaxSrc, seq2seq.DateMaxTgt
+	}
+	return length, length + 1
+}
+
+func init() {
+	for task, n := range map[string]int{"dates": seq2seq.DateMaxSrc, "reverse": 40, "sort": 40, "pairs": 10} {
+		seqLength[task] = n
+	}
+	tasks["dates"] = task{"dates in 10 human formats (\"Nov 28, 2026\") to ISO \"2026-11-28\", 1000 held-out test dates (W6)", func(a taskArgs) (train.Data, error) {
+		d, err := seq2seq.DateSplits(orDefault(a.Examples, 96000), a.DataSeed)
+		seq2seqRun.data, seq2seqRun.task = d, "dates"
+		return d, err
+	}}
+	lists := func(name string, make func(n, minLen, maxLen, k int, seed uint64) (*datasets.ListSet, error)) func(a taskArgs) (train.Data, error) {
+		return func(a taskArgs) (train.Data, error) {
+			if a.Length < 1 || a.Length > 254 {
+				return train.Data{}, errors.Errorf("--bptt %d: the longest list must be in [1, 254]", a.Length)
+			}
+			minLen := min(5, a.Length)
+			var d train.Data
+			var err error
+			sets := []*datasets.ListSet{nil, nil, nil}
+			for i, n := range []int{orDefault(a.Examples, 64000), 1000, 1000} {
+				if sets[i], err = make(n, minLen, a.Length, 10, a.DataSeed+uint64(i)*1000003); err != nil {
+					return d, errors.Wrap(err, "--bptt")
+				}
+			}
+			d = train.Data{Train: sets[0], Val: sets[1], Test: sets[2]}
+			seq2seqRun.data, seq2seqRun.task = d, name
+			return d, nil
+		}
+	}
+	tasks["reverse"] = task{"reverse lists of 5 to --bptt symbols (10 symbols): the long-range seq2seq task", lists("reverse", datasets.Reverse)}
+	tasks["sort"] = task{"sort lists of 5 to --bptt symbols (10 symbols)", lists("sort", datasets.SortList)}
+	tasks["pairs"] = task{"sentence pairs of a tab-separated file (Tatoeba/Anki): --data FILE, at most --bptt words a side, 80/10/10 split", func(a taskArgs) (train.Data, error) {
+		if a.Data == "" {
+			return train.Data{}, errors.New("--task pairs needs --data FILE (source<TAB>target lines)")
+		}
+		if a.Length < 1 || a.Length > 254 {
+			return train.Data{}, errors.Errorf("--bptt %d: the longest sentence must be in [1, 254] words", a.Length)
+		}
+		p, err := datasets.LoadPairs(a.Data, datasets.PairOptions{MaxLen: a.Length, MaxVocab: orDefault(a.N, 10000)})
+		if err != nil {
+			return train.Data{}, err
+		}
+		d, err := split(p, a.DataSeed, false)
+		seq2seqRun.data, seq2seqRun.task = d, "pairs"
+		return d, err
+	}}
+	models["seq2seq"] = model{
+		about:       "encoder–decoder (GRU/LSTM, bidirectional, stacked) with attention none/additive/dot/general, greedy and beam decoding",
+		defaultTask: "dates", tasks: []string{"dates", "reverse", "sort", "pairs"}, sequence: true,
+		defaults: func(task string, c *train.Config) {
+			c.Epochs, c.Steps, c.Batch, c.LR, c.EvalEvery = 0, 1500, 64, 1e-3, 500
+			c.OnEval = func(rec train.Record) { seq2seqOnEval(rec, c) }
+		},
+		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+			c := seq2seq.Config{}
+			fs.StringVar(&c.Cell, "cell", "gru", "recurrent cell of encoder and decoder: gru or lstm")
+			fs.IntVar(&c.Embed, "embed", 32, "width of the source and target embeddings")
+			fs.IntVar(&c.Hidden, "hidden", 128, "encoder width per direction")
+			fs.IntVar(&c.DecHidden, "dec-hidden", 0, "decoder width (0: --hidden, or the encoder output's width for dot attention)")
+			fs.IntVar(&c.Layers, "layers", 1, "stacked layers of the encoder and of the decoder")
+			fs.BoolVar(&c.Bidirectional, "bidirectional", true, "a backward encoder beside the forward one")
+			fs.StringVar(&c.Attention, "attention", "additive", "attention: none (context vector only), additive (Bahdanau), dot or general (Luong)")
+			fs.IntVar(&c.AttnDim, "attn-dim", 128, "hidden width of additive attention")
+			fs.Float64Var(&c.TeacherForcing, "teacher-forcing", 1, "probability of reading the true previous token in training (else the model's own prediction)")
+			fs.BoolVar(&c.Float64, "float64", false, "compute in float64 instead of float32")
+			bptt := fs.Lookup("bptt")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				length := seqLength[task]
+				if bptt != nil {
+					fmt.Sscan(bptt.Value.String(), &length)
+				}
+				maxSrc, maxTgt := seq2seqLimits(task, length)
+				cfg := c.FromInfo(info, maxSrc, maxTgt)
+				cfg.Seed = seed
+				m, err := seq2seq.New(cfg)
+				seq2seqRun.model = m
+				return m, m.Config, err
+			}
+		},
+		pretrained: func() (train.Model, taskArgs, error) {
+			m, err := seq2seq.Pretrained()
+			return m, taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}, err
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cfg seq2seq.Config
+			if err := json.Unmarshal(raw, &cfg); err != nil {
+				return nil, errors.Wrap(err, "seq2seq config")
+			}
+			return seq2seq.New(cfg)
+		},
+	}
+}
+
+// seq2seqOnEval decodes the validation split after every evaluation and, after the last one,
+// the test split with a few examples.
+func seq2seqOnEval(rec train.Record, c *train.Config) {
+	m, d := seq2seqRun.model, seq2seqRun.data
+	if m == nil || d.Val == nil || c.Progress == nil {
+		return
+	}
+	sc, _, err := m.Evaluate(d.Val, 250, 1)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "  validation decoding: %v\n", err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "  step %d: validation exact match %.4f, token accuracy %.4f\n", rec.Step, sc.Exact, sc.TokenAcc)
+	if rec.Step < c.Steps || d.Test == nil {
+		return
+	}
+	sc, dec, err := m.Evaluate(d.Test, 250, 1)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "  test decoding: %v\n", err)
+		return
+	}
+	printScores(os.Stdout, "test (greedy)", sc, seq2seqRun.task == "pairs")
+	info := d.Test.Info()
+	for _, e := range dec[:min(5, len(dec))] {
+		fmt.Fprintf(os.Stdout, "  %-32q → %q (want %q)\n", render(info.Vocab, e.Src, seq2seqRun.task), render(info.TgtVocab, e.Out.Tokens, seq2seqRun.task), render(info.TgtVocab, e.Tgt, seq2seqRun.task))
+	}
+}
+
+// printScores prints exact match, token accuracy, BLEU (pair files) and accuracy by length.
+func printScores(w io.Writer, what string, sc seq2seq.Scores, bleu bool) {
+	fmt.Fprintf(w, "%s: %d examples, exact match %.4f, token accuracy %.4f", what, sc.N, sc.Exact, sc.TokenAcc)
+	if bleu {
+		fmt.Fprintf(w, ", BLEU %.2f", 100*sc.BLEU)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "  source length  examples  exact match  token accuracy")
+	for _, l := range sc.ByLength {
+		fmt.Fprintf(w, "  %13d  %8d  %11.4f  %14.4f\n", l.Len, l.N, l.Exact, l.TokenAcc)
+	}
+}
+
+// render joins ids as the task writes them: characters for dates, words or symbols separated
+// by spaces otherwise.
+func render(v *datasets.Vocabulary, ids []int, task string) string {
+	syms := make([]string, len(ids))
+	for i, id := range ids {
+		syms[i] = v.Symbol(id)
+	}
+	if task == "dates" {
+		return strings.Join(syms, "")
+	}
+	return strings.Join(syms, " ")
+}
+
+// encodeInput turns a user's text into source ids of the task's vocabulary.
+func encodeInput(v *datasets.Vocabulary, text, task string) ([]int, error) {
+	var syms []string
+	switch task {
+	case "dates":
+		for _, r := range text {
+			syms = append(syms, string(r))
+		}
+	case "pairs":
+		syms = datasets.Tokenize(text)
+	default:
+		syms = strings.Fields(text)
+	}
+	ids := make([]int, len(syms))
+	for i, s := range syms {
+		id, ok := v.ID(s)
+		if !ok && v.UNK >= 0 {
+			id, ok = v.UNK, true
+		}
+		if !ok {
+			return nil, usagef("--input: symbol %q (position %d) is not in the task's vocabulary", s, i+1)
+		}
+		ids[i] = id
+	}
+	if len(ids) == 0 {
+		return nil, usagef("--input is empty")
+	}
+	return ids, nil
+}
+
+// translateCmd decodes an input with a trained or the prebuilt model.
+func translateCmd(name string, args []string, stdout io.Writer) error {
+	if name != "seq2seq" {
+		return usagef("translate: model %q does not translate (valid: seq2seq)", name)
+	}
+	fs := newFlagSet("translate "+name, stdout)
+	ck := fs.String("checkpoint", "", "checkpoint written by zoo train seq2seq; empty: the prebuilt date normaliser")
+	input := fs.String("input", "", "text to translate: a date for the date task, words for pairs, space-separated symbols for lists")
+	beam := fs.Int("beam", 1, "beam width (1: greedy)")
+	plot := fs.String("plot", "", "write the attention weights of the translation as a PNG heatmap to this file")
+	eval := fs.Bool("eval", false, "decode the task's whole test split and print exact match, token accuracy, BLEU and accuracy by length")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *beam < 1 {
+		return usagef("--beam %d: must be at least 1", *beam)
+	}
+	if *input == "" && !*eval {
+		return usagef("translate: give --input TEXT or --eval")
+	}
+	var m *seq2seq.Model
+	var ta taskArgs
+	if *ck == "" {
+		var err error
+		if m, err = seq2seq.Pretrained(); err != nil {
+			return err
+		}
+		ta = taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}
+	} else {
+		rec, err := readRunRecord(*ck, name)
+		if err != nil {
+			return err
+		}
+		var cfg seq2seq.Config
+		if err := json.Unmarshal(rec.ModelConfig, &cfg); err != nil {
+			return errors.Wrapf(err, "--checkpoint %s: model config", *ck)
+		}
+		if m, err = seq2seq.New(cfg); err != nil {
+			return err
+		}
+		if err := train.LoadWeights(*ck, m.Store()); err != nil {
+			return err
+		}
+		ta = rec.Task
+	}
+	if *eval {
+		ta.Examples = 1000 // the training split is not needed; keep it small
+	}
+	data, err := loadTask(ta)
+	if err != nil {
+		return err
+	}
+	info := data.Train.Info()
+	if *eval {
+		if data.Test == nil {
+			return usagef("translate --eval: the task has no test split")
+		}
+		sc, _, err := m.Evaluate(data.Test, 250, *beam)
+		if err != nil {
+			return err
+		}
+		what := "test (greedy)"
+		if *beam > 1 {
+			what = fmt.Sprintf("test (beam %d)", *beam)
+		}
+		printScores(stdout, what, sc, ta.Name == "pairs")
+		if *input == "" {
+			return nil
+		}
+	}
+	ids, err := encodeInput(info.Vocab, *input, ta.Name)
+	if err != nil {
+		return err
+	}
+	if len(ids) > m.Config.MaxSrc {
+		return usagef("--input has %d symbols; the model reads at most %d", len(ids), m.Config.MaxSrc)
+	}
+	b := datasets.Batch{N: 1, SrcT: len(ids), Src: ids, SrcLen: []int{len(ids)}}
+	hyps, err := m.Beam(b, *beam)
+	if err != nil {
+		return err
+	}
+	h := hyps[0]
+	fmt.Fprintf(stdout, "%s\t(log-probability %.4f)\n", render(info.TgtVocab, h.Tokens, ta.Name), h.LogProb)
+	if *plot != "" {
+		f, err := os.Create(*plot)
+		if err != nil {
+			return errors.Wrap(err, "--plot")
+		}
+		if err := seq2seq.WriteHeatmap(f, h.Attention, 16); err != nil {
+			f.Close()
+			return errors.Wrap(err, "--plot")
+		}
+		if err := f.Close(); err != nil {
+			return errors.Wrap(err, "--plot")
+		}
+		fmt.Fprintf(stdout, "attention: %s (rows: the %d output tokens with EOS; columns: the %d source symbols)\n", *plot, len(h.Attention), len(ids))
+	}
+	return nil
+}
