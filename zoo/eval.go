@@ -78,6 +78,15 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if m.decode != nil {
+			dm, _, err := m.decode(mdl, split.ds, ta.Name)
+			if err != nil {
+				return err
+			}
+			for k, v := range dm {
+				met[k] = v
+			}
+		}
 		out[split.name] = met
 		printMetrics(stdout, split.name, met)
 	}

@@ -25,6 +25,10 @@ type model struct {
 	// the function that builds the model for the task's data once the flags are parsed, with the
 	// config to record.
 	flags func(fs *flag.FlagSet, task string) func(info datasets.Info, seed uint64) (train.Model, any, error)
+	// decode, when set, scores a split by decoding (exact match, token accuracy, BLEU) and
+	// describes it (accuracy by length, decoded examples): `zoo train` reports it at every
+	// evaluation and on the test split, `zoo eval` beside the loss.
+	decode func(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error)
 	// pretrained, when set, returns the model with its prebuilt weights and the task they were
 	// trained on.
 	pretrained func() (train.Model, taskArgs, error)

@@ -22,13 +22,6 @@ import (
 // one input (greedy or --beam K), draws its attention (--plot), or scores a whole test split
 // (--eval).
 
-// seq2seqRun is what the command's evaluation hook needs: the model being trained and its data.
-var seq2seqRun struct {
-	model *seq2seq.Model
-	data  train.Data
-	task  string
-}
-
 // seq2seqLimits are the padded source and target lengths of a task: the graph's fixed shape.
 func seq2seqLimits(task string, length int) (maxSrc, maxTgt int) {
 	if task == "dates" {
@@ -42,9 +35,7 @@ func init() {
 		seqLength[task] = n
 	}
 	tasks["dates"] = task{"dates in 10 human formats (\"Nov 28, 2026\") to ISO \"2026-11-28\", 1000 held-out test dates (W6)", func(a taskArgs) (train.Data, error) {
-		d, err := seq2seq.DateSplits(orDefault(a.Examples, 96000), a.DataSeed)
-		seq2seqRun.data, seq2seqRun.task = d, "dates"
-		return d, err
+		return seq2seq.DateSplits(orDefault(a.Examples, 96000), a.DataSeed)
 	}}
 	lists := func(name string, make func(n, minLen, maxLen, k int, seed uint64) (*datasets.ListSet, error)) func(a taskArgs) (train.Data, error) {
 		return func(a taskArgs) (train.Data, error) {
@@ -60,9 +51,7 @@ func init() {
 					return d, errors.Wrap(err, "--bptt")
 				}
 			}
-			d = train.Data{Train: sets[0], Val: sets[1], Test: sets[2]}
-			seq2seqRun.data, seq2seqRun.task = d, name
-			return d, nil
+			return train.Data{Train: sets[0], Val: sets[1], Test: sets[2]}, nil
 		}
 	}
 	tasks["reverse"] = task{"reverse lists of 5 to --bptt symbols (10 symbols): the long-range seq2seq task", lists("reverse", datasets.Reverse)}
@@ -78,16 +67,13 @@ func init() {
 		if err != nil {
 			return train.Data{}, err
 		}
-		d, err := split(p, a.DataSeed, false)
-		seq2seqRun.data, seq2seqRun.task = d, "pairs"
-		return d, err
+		return split(p, a.DataSeed, false)
 	}}
 	models["seq2seq"] = model{
 		about:       "encoder–decoder (GRU/LSTM, bidirectional, stacked) with attention none/additive/dot/general, greedy and beam decoding",
 		defaultTask: "dates", tasks: []string{"dates", "reverse", "sort", "pairs"}, sequence: true,
 		defaults: func(task string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.EvalEvery = 0, 1500, 64, 1e-3, 500
-			c.OnEval = func(rec train.Record) { seq2seqOnEval(rec, c) }
 		},
 		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
 			c := seq2seq.Config{}
@@ -111,10 +97,13 @@ func init() {
 				cfg := c.FromInfo(info, maxSrc, maxTgt)
 				cfg.Seed = seed
 				m, err := seq2seq.New(cfg)
-				seq2seqRun.model = m
-				return m, m.Config, err
+				if err != nil {
+					return nil, nil, err
+				}
+				return m, m.Config, nil
 			}
 		},
+		decode: seq2seqDecode,
 		pretrained: func() (train.Model, taskArgs, error) {
 			m, err := seq2seq.Pretrained()
 			return m, taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}, err
@@ -129,32 +118,28 @@ func init() {
 	}
 }
 
-// seq2seqOnEval decodes the validation split after every evaluation and, after the last one,
-// the test split with a few examples.
-func seq2seqOnEval(rec train.Record, c *train.Config) {
-	m, d := seq2seqRun.model, seq2seqRun.data
-	if m == nil || d.Val == nil || c.Progress == nil {
-		return
+// seq2seqDecode scores a split by greedy decoding: exact match, token accuracy and, for sentence
+// pairs, corpus BLEU, with the breakdown by source length and a few decoded examples.
+func seq2seqDecode(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error) {
+	m, ok := mdl.(*seq2seq.Model)
+	if !ok {
+		return nil, "", errors.Errorf("seq2seq: cannot decode with a %T", mdl)
 	}
-	sc, _, err := m.Evaluate(d.Val, 250, 1)
+	sc, dec, err := m.Evaluate(ds, 250, 1)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "  validation decoding: %v\n", err)
-		return
+		return nil, "", err
 	}
-	fmt.Fprintf(os.Stderr, "  step %d: validation exact match %.4f, token accuracy %.4f\n", rec.Step, sc.Exact, sc.TokenAcc)
-	if rec.Step < c.Steps || d.Test == nil {
-		return
+	met := train.Metrics{"exact": sc.Exact, "token_acc": sc.TokenAcc}
+	if task == "pairs" {
+		met["bleu"] = sc.BLEU
 	}
-	sc, dec, err := m.Evaluate(d.Test, 250, 1)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "  test decoding: %v\n", err)
-		return
-	}
-	printScores(os.Stdout, "test (greedy)", sc, seq2seqRun.task == "pairs")
-	info := d.Test.Info()
+	var b strings.Builder
+	printScores(&b, "greedy decoding", sc, task == "pairs")
+	info := ds.Info()
 	for _, e := range dec[:min(5, len(dec))] {
-		fmt.Fprintf(os.Stdout, "  %-32q → %q (want %q)\n", render(info.Vocab, e.Src, seq2seqRun.task), render(info.TgtVocab, e.Out.Tokens, seq2seqRun.task), render(info.TgtVocab, e.Tgt, seq2seqRun.task))
+		fmt.Fprintf(&b, "  %-32q → %q (want %q)\n", render(info.Vocab, e.Src, task), render(info.TgtVocab, e.Out.Tokens, task), render(info.TgtVocab, e.Tgt, task))
 	}
+	return met, b.String(), nil
 }
 
 // printScores prints exact match, token accuracy, BLEU (pair files) and accuracy by length.

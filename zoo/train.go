@@ -124,9 +124,32 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "training %s on %s: %d train / %d validation examples, %d parameters, %s lr %g, seed %d\n",
 			name, ta.Name, data.Train.Len(), lenOf(data.Val), mdl.Store().NumParams(), cfg.Optimizer, cfg.LR, cfg.Seed)
 	}
+	if m.decode != nil && data.Val != nil && !quiet {
+		cfg.OnEval = func(rec train.Record) {
+			met, _, err := m.decode(mdl, data.Val, ta.Name)
+			if err != nil {
+				fmt.Fprintf(stderr, "  step %d: decoding the validation split: %v\n", rec.Step, err)
+				return
+			}
+			fmt.Fprintf(stderr, "  step %d: validation exact match %.4f, token accuracy %.4f\n", rec.Step, met["exact"], met["token_acc"])
+		}
+	}
 	res, err := train.Fit(mdl, data, cfg)
 	if err != nil {
 		return err
+	}
+	if m.decode != nil && data.Test != nil {
+		met, report, err := m.decode(mdl, data.Test, ta.Name)
+		if err != nil {
+			return errors.Wrap(err, "decoding the test split")
+		}
+		if res.Test == nil {
+			res.Test = train.Metrics{}
+		}
+		for k, v := range met {
+			res.Test[k] = v
+		}
+		fmt.Fprint(stdout, "test: ", report)
 	}
 	printResult(stdout, res)
 	if canSample(mdl) && (ta.Name == "opticks" || ta.Name == "text") {
