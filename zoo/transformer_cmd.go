@@ -43,6 +43,10 @@ func init() {
 				return m, cfg, err
 			}
 		},
+		pretrained: func() (train.Model, taskArgs, error) {
+			m, err := transformer.Pretrained()
+			return m, taskArgs{Name: "opticks", Length: m.Config.Context, DataSeed: 1}, err
+		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cfg transformer.Config
 			if err := json.Unmarshal(raw, &cfg); err != nil {
