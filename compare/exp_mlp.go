@@ -227,6 +227,16 @@ func init() {
 			}
 			head = append(head, "largest lr that trains")
 			md := "Final validation accuracy (mean over seeds) by learning rate:\n\n" + mdTable(head, rows)
+			var lrows [][]string
+			for _, bn := range []string{"false", "true"} {
+				row := []string{map[string]string{"false": "plain", "true": "BatchNorm"}[bn]}
+				for _, lr := range bnLRList(o) {
+					v, ok := mean(where(rs, "bn", bn, "lr", fmt.Sprint(lr)), "val_loss")
+					row = append(row, f4(v, ok && !math.IsNaN(v)))
+				}
+				lrows = append(lrows, row)
+			}
+			md += "\nFinal validation loss (— where the loss became NaN):\n\n" + mdTable(head[:len(head)-1], lrows)
 			md += fmt.Sprintf("\nLargest learning rate that trains: plain %s, BatchNorm %s.\n", rows[0][len(rows[0])-1], rows[1][len(rows[1])-1])
 			p := "batchnorm_lr.png"
 			if err := linePlot(filepath.Join(dir, p), "Validation accuracy against learning rate (diverged = chance)", "log10 learning rate", "validation accuracy", false, series); err != nil {

@@ -358,9 +358,9 @@ func init() {
 		Setup: func(o Options) string {
 			a, c := fbBase(o, "adding"), fbBase(o, "copy")
 			return fmt.Sprintf("One-layer LSTM, forget-gate bias 0 or 1 (other biases as PyTorch). Adding problem: T=%d, %d units, batch %d, %d steps, %s lr %v, clip %v, "+
-				"test MSE on %d examples. Copy memory: remember %d symbols over a delay of %d steps, %d units, embedding %d, batch %d, %d steps; "+
-				"test cross-entropy per step on %d examples (the memoryless baseline scores %.4g).",
-				a.T, a.Hidden, a.Batch, a.Steps, a.Opt, a.LR, a.Clip, a.Test, c.S, c.T, c.Hidden, c.Embed, c.Batch, c.Steps, c.Test, datasets.CopyBaseline(c.S, c.T))
+				"test MSE on %d examples; ‖∂L/∂h_t‖ measured on %d test examples as in vanishing. Copy memory: remember %d symbols over a delay of %d steps, %d units, "+
+				"embedding %d, batch %d, %d steps; test cross-entropy per step on %d examples (the memoryless baseline scores %.4g).",
+				a.T, a.Hidden, a.Batch, a.Steps, a.Opt, a.LR, a.Clip, a.Test, a.GradProbe, c.S, c.T, c.Hidden, c.Embed, c.Batch, c.Steps, c.Test, datasets.CopyBaseline(c.S, c.T))
 		},
 		Runs: func(o Options) []Spec {
 			var l []Spec
@@ -380,6 +380,19 @@ func init() {
 		Report: func(rs []Result, o Options, dir string) (string, []string, error) {
 			var rows [][]string
 			var plots []string
+			var grows [][]string
+			var gser []Series
+			for _, fb := range []string{"0", "1"} {
+				sel := where(rs, "task", "adding", "forget_bias", fb)
+				r0, ok0 := mean(sel, "grad_ratio_init")
+				r1, ok1 := mean(sel, "grad_ratio_trained")
+				grows = append(grows, []string{fb, f4(r0, ok0), f4(r1, ok1)})
+				for _, k := range []string{"grad_init", "grad_trained"} {
+					s := meanCurve(sel, k)
+					s.Name = "forget bias " + fb + map[string]string{"grad_init": " at init", "grad_trained": " trained"}[k]
+					gser = append(gser, s)
+				}
+			}
 			for _, task := range []string{"adding", "copy"} {
 				var ser []Series
 				for _, fb := range []string{"0", "1"} {
@@ -408,7 +421,14 @@ func init() {
 				}
 				plots = append(plots, p)
 			}
-			return mdTable([]string{"task", "forget bias", "result", "steps to val MSE < 0.01"}, rows), plots, nil
+			md := mdTable([]string{"task", "forget bias", "result", "steps to val MSE < 0.01"}, rows)
+			md += "\nHow much gradient reaches the first step of the adding problem, ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖:\n\n" +
+				mdTable([]string{"forget bias", "ratio at initialisation", "ratio after training"}, grows)
+			p := "forget_bias_grad.png"
+			if err := linePlot(filepath.Join(dir, p), "LSTM: ‖∂L/∂h_t‖ against t (adding problem)", "time step t", "‖∂L/∂h_t‖", true, gser); err != nil {
+				return "", nil, err
+			}
+			return md, append(plots, p), nil
 		},
 	})
 
@@ -461,7 +481,7 @@ func init() {
 			}
 			md := mdTable([]string{"run", "largest gradient norm", "diverged (NaN loss)", "steps completed", "test MSE"}, rows)
 			p1, p2 := "clipping_grad.png", "clipping_loss.png"
-			if err := linePlot(filepath.Join(dir, p1), "Gradient norm of every step (before clipping)", "step", "‖∇L‖", true, gser); err != nil {
+			if err := linePlot(filepath.Join(dir, p1), "Gradient norm of every step (before clipping)", "step", "gradient norm", true, gser); err != nil {
 				return "", nil, err
 			}
 			if err := linePlot(filepath.Join(dir, p2), "Training loss of every step", "step", "MSE", true, lser); err != nil {
@@ -548,15 +568,15 @@ func fbBase(o Options, task string) seqRun {
 	if o.Quick {
 		c.T, c.S, c.Hidden, c.Embed, c.Batch, c.Steps, c.EvalEvery, c.Val, c.Test = 8, 3, 8, 4, 10, 30, 10, 20, 20
 		if task == "adding" {
-			c.S, c.Embed = 0, 0
+			c.S, c.Embed, c.GradProbe = 0, 0, 10
 		}
 		return c
 	}
-	c.Hidden, c.Batch, c.EvalEvery, c.Val, c.Test = 64, 50, 100, 500, 1000
+	c.Hidden, c.Batch, c.EvalEvery, c.Val, c.Test, c.LR = 64, 50, 100, 500, 1000, 3e-3
 	if task == "adding" {
-		c.T, c.Steps = 50, 600
+		c.T, c.Steps, c.GradProbe = 50, 800, 100
 	} else {
-		c.T, c.S, c.Embed, c.Steps = 20, 5, 16, 600
+		c.T, c.S, c.Embed, c.Steps = 10, 5, 16, 800
 	}
 	return c
 }

@@ -215,7 +215,7 @@ func linePlot(path, title, xlabel, ylabel string, logY bool, series []Series) er
 	p.Y.Label.Text = ylabel
 	if logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: 1}
 	}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
