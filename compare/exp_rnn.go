@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -718,8 +719,8 @@ func init() {
 					rows = append(rows, append(row, bestLR, f4(best, !math.IsInf(best, 1)), extra))
 				}
 				head := []string{"solver"}
-				for range sweepFactors(o) {
-					head = append(head, "lr: "+label)
+				for _, f := range sweepFactors(o) {
+					head = append(head, fmt.Sprintf("lr ×%v: %s", f, label))
 				}
 				last := "val accuracy at best lr"
 				name := "MLP on the spirals"
@@ -728,6 +729,9 @@ func init() {
 				}
 				head = append(head, "best lr", "best "+label, last)
 				md += "**" + name + ".**\n\n" + mdTable(head, rows) + "\n"
+				if edge := atEdge(rows, len(sweepFactors(o))); edge > 0 && len(sweepFactors(o)) > 1 {
+					md += fmt.Sprintf("For %d of the %d solvers the best learning rate is the largest of the sweep: their best is at least that good.\n\n", edge, len(rows))
+				}
 				p := "optimizers_" + model + ".png"
 				if err := linePlot(filepath.Join(dir, p), name+": "+map[string]string{"mlp": "training", "lstm": "validation"}[model]+" loss at each solver's best lr", "step", "loss", true, ser); err != nil {
 					return "", nil, err
@@ -852,6 +856,17 @@ func execAttn(c attnRun, seed uint64) (Outcome, error) {
 	}
 	out.Curves = append(out.Curves, ex, ta)
 	return out, nil
+}
+
+// atEdge counts the rows whose best learning rate (column k+1) is the last of the k swept.
+func atEdge(rows [][]string, k int) int {
+	n := 0
+	for _, r := range rows {
+		if len(r) > k+1 && r[k+1] != "" && strings.HasPrefix(r[k], r[k+1]+":") {
+			n++
+		}
+	}
+	return n
 }
 
 func centralLRs() string {
