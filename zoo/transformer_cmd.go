@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
@@ -53,6 +55,63 @@ func init() {
 				return nil, errors.Wrap(err, "transformer config")
 			}
 			return transformer.New(cfg)
+		},
+	}
+}
+
+// The encoder–decoder transformer on the seq2seq tasks, scored by greedy decoding.
+func init() {
+	models["transformer-seq2seq"] = model{
+		about:       "encoder–decoder transformer: pre-LN blocks, sinusoidal positions, padding masks, cross-attention, greedy decoding",
+		defaultTask: "dates", tasks: []string{"dates", "reverse", "sort"}, sequence: true,
+		defaults: func(_ string, c *train.Config) {
+			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 600, 64, 1e-3, 0, 300
+		},
+		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+			d := fs.Int("d-model", 64, "model width")
+			heads := fs.Int("heads", 4, "attention heads (must divide --d-model)")
+			layers := fs.Int("layers", 2, "encoder layers, and as many decoder layers")
+			ff := fs.Int("ff", 256, "hidden width of the feed-forward blocks")
+			drop := fs.Float64("dropout", 0, "dropout on embeddings, attention weights, residual branches and feed-forward units")
+			f64 := fs.Bool("float64", false, "compute in float64 instead of float32")
+			bptt := fs.Lookup("bptt")
+			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+				length := seqLength[task]
+				if bptt != nil {
+					fmt.Sscan(bptt.Value.String(), &length)
+				}
+				maxSrc, maxTgt := seq2seqLimits(task, length)
+				cfg, err := transformer.Seq2SeqFor(info, maxSrc, maxTgt, seed)
+				if err != nil {
+					return nil, nil, err
+				}
+				cfg.D, cfg.Heads, cfg.Layers, cfg.FF, cfg.Dropout, cfg.Float64 = *d, *heads, *layers, *ff, *drop, *f64
+				m, err := transformer.NewSeq2Seq(cfg)
+				return m, cfg, err
+			}
+		},
+		decode: func(mdl train.Model, ds datasets.Dataset, _ string) (train.Metrics, string, error) {
+			m, ok := mdl.(*transformer.Seq2Seq)
+			if !ok {
+				return nil, "", errors.Errorf("transformer-seq2seq: cannot decode with a %T", mdl)
+			}
+			acc, table, err := m.ExactMatch(ds, 100)
+			if err != nil {
+				return nil, "", err
+			}
+			var b strings.Builder
+			fmt.Fprintln(&b, "exact match by source length:")
+			for _, ls := range table {
+				fmt.Fprintf(&b, "  %3d  %4d examples  %.3f\n", ls.Len, ls.N, float64(ls.Correct)/float64(ls.N))
+			}
+			return train.Metrics{"exact_match": acc}, b.String(), nil
+		},
+		fromConfig: func(raw json.RawMessage) (train.Model, error) {
+			var cfg transformer.Seq2SeqConfig
+			if err := json.Unmarshal(raw, &cfg); err != nil {
+				return nil, errors.Wrap(err, "transformer-seq2seq config")
+			}
+			return transformer.NewSeq2Seq(cfg)
 		},
 	}
 }
