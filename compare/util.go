@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"path/filepath"
 	"strings"
@@ -200,6 +201,13 @@ func paramGradNorm(g *nn.Graph, b datasets.Batch, name string) (float64, error) 
 	return math.Sqrt(sum), nil
 }
 
+// palette is the colours of a plot's lines (Tableau 10), then repeated dashed.
+var palette = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255}, color.RGBA{214, 39, 40, 255},
+	color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255}, color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255},
+	color.RGBA{188, 189, 34, 255}, color.RGBA{23, 190, 207, 255},
+}
+
 // Series is one line of a plot.
 type Series struct {
 	Name string
@@ -236,8 +244,8 @@ func linePlot(path, title, xlabel, ylabel string, logY bool, series []Series) er
 		if err != nil {
 			return errors.Wrapf(err, "plot %s: %s", filepath.Base(path), s.Name)
 		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / 7)
+		l.Color = palette[i%len(palette)]
+		l.Dashes = plotutil.Dashes(i / len(palette))
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		p.Legend.Add(s.Name, l)
@@ -245,6 +253,12 @@ func linePlot(path, title, xlabel, ylabel string, logY bool, series []Series) er
 	}
 	if drawn == 0 {
 		return errors.Errorf("plot %s: nothing to draw", filepath.Base(path))
+	}
+	// Room above the lines for the legend: a quarter of the height.
+	if logY && p.Y.Min > 0 {
+		p.Y.Max = math.Pow(10, math.Log10(p.Y.Max)+(math.Log10(p.Y.Max)-math.Log10(p.Y.Min))/3)
+	} else if !logY {
+		p.Y.Max += (p.Y.Max - p.Y.Min) / 3
 	}
 	return errors.Wrapf(p.Save(7*vg.Inch, 4*vg.Inch, path), "plot %s", filepath.Base(path))
 }
