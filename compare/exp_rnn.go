@@ -14,6 +14,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 )
 
@@ -111,12 +112,15 @@ func execSeq(c seqRun, seed uint64) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	var out Outcome
+	if c.Cell == "transformer" {
+		return execTransformer(c, data, info, seed)
+	}
 	sc := lstm.SeqConfig{Hidden: c.Hidden, Embed: c.Embed, Seed: seed}.FromInfo(info)
 	m, err := newSeqModel(c.Cell, sc, c.ForgetBias)
 	if err != nil {
 		return Outcome{}, err
 	}
-	var out Outcome
 	out.Metrics = append(out.Metrics, Metric{"params", float64(m.Store().NumParams())})
 	if c.RecScale != 0 {
 		w := m.Store().Get("rnn.weight_hh_l0")
@@ -201,6 +205,44 @@ func execSeq(c seqRun, seed uint64) (Outcome, error) {
 		}
 		out.Curves = append(out.Curves, stepCurve("grad_trained", g))
 		out.Metrics = append(out.Metrics, Metric{"grad_ratio_trained", g[0] / g[len(g)-1]})
+	}
+	return out, nil
+}
+
+// transformerFor is the decoder-only transformer of the lstm-vs-gru comparison: W5's shape (pre-LN,
+// 4 heads, FF = 4·D, learned positions, N(0, 0.02) initialisation) at width D.
+func transformerFor(vocab, context, d int, seed uint64) transformer.Config {
+	c := transformer.W5(vocab, seed)
+	c.Context, c.D, c.FF = context, d, 4*d
+	return c
+}
+
+// execTransformer trains the transformer language model of a text run; c.Hidden is its width D.
+func execTransformer(c seqRun, data train.Data, info datasets.Info, seed uint64) (Outcome, error) {
+	vocab := info.Classes
+	if info.Vocab != nil {
+		vocab = info.Vocab.Size()
+	}
+	m, err := transformer.New(transformerFor(vocab, c.T, c.Hidden, seed))
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Metrics: []Metric{{"params", float64(m.Store().NumParams())}}}
+	cfg := train.Config{Steps: c.Steps, Batch: c.Batch, Optimizer: c.Opt, LR: c.LR, Clip: c.Clip, Schedule: "constant",
+		Seed: seed, EvalEvery: c.EvalEvery, Sequential: true}
+	fr, err := fit(m, data, cfg, nil)
+	if err != nil {
+		return out, err
+	}
+	if fr.Diverged {
+		return out, errors.New("training loss became NaN")
+	}
+	out.Metrics = append(out.Metrics, Metric{"diverged", 0})
+	out.Curves = append(out.Curves, fr.evalCurve("val_loss", "loss"))
+	for _, k := range []string{"loss", "bpc"} {
+		if v, ok := fr.Res.Val[k]; ok {
+			out.Metrics = append(out.Metrics, Metric{"val_" + k, v})
+		}
 	}
 	return out, nil
 }
@@ -502,7 +544,7 @@ func init() {
 
 	register(&Experiment{
 		Name:  "lstm-vs-gru",
-		Title: "LSTM against GRU (and the vanilla RNN) on text at an equal parameter budget",
+		Title: "LSTM against GRU (and the vanilla RNN and a transformer) on text at an equal parameter budget",
 		Claim: "The GRU has fewer parameters than the LSTM, so the GRU is less prone to overfitting, while the LSTM (if it does not overfit) can fit more precisely.",
 		Anchor: "W1/W2 (`../shared/anchors/`), hidden 256 each, embed 64, BPTT 64, batch 32, Adam 2e-3, clip 5: validation after 300 steps " +
 			"LSTM 1.848, GRU 1.736, RNN 1.835 nats/char (2.666, 2.505, 2.648 bits/char). Those are equal widths of 256, not equal budgets; ours are 128 wide (two CPU cores), so only the ordering compares.",
@@ -510,7 +552,7 @@ func init() {
 			c := lvgBase(o)
 			return fmt.Sprintf("Character-level language model of Newton's Opticks (Go's testdata; 90%% train / 10%% validation): embedding %d, BPTT %d, batch %d "+
 				"(random windows, each from a zero state), %s lr %v, clip %v, %d steps; validation bits/char on %s non-overlapping windows. "+
-				"Widths: every cell at %d units, then the GRU and the RNN widened to the LSTM's parameter count. Equal wall time is not a "+
+				"Widths: every cell at %d units, then the GRU and the RNN widened to the LSTM's parameter count, and a transformer of about that count. Equal wall time is not a "+
 				"deterministic budget and is left out; the per-step cost of each cell is in the README's benchmarks.",
 				c.Embed, c.T, c.Batch, c.Opt, c.LR, c.Clip, c.Steps, valDesc(c.Val), c.Hidden)
 		},
@@ -525,6 +567,7 @@ func init() {
 				}{
 					{"lstm", "width", base.Hidden}, {"gru", "width", base.Hidden}, {"rnn", "width", base.Hidden},
 					{"gru", "params", widthFor("gru", budget, base.Embed)}, {"rnn", "params", widthFor("rnn", budget, base.Embed)},
+					{"transformer", "params", transformerWidth(o)},
 				} {
 					c := base
 					c.Cell, c.Hidden = v.cell, v.h
@@ -552,7 +595,7 @@ func init() {
 				ser = append(ser, s)
 			}
 			md := mdTable([]string{"cell", "hidden", "comparison", "parameters", "val bits/char", "val nats/char"}, rows)
-			md += "\nThe transformer column (`zoo/transformer`) is not part of this experiment yet.\n"
+			md += "\nThe transformer row is `zoo/transformer`'s decoder-only model (W5's shape: 2 pre-LN layers, 4 heads, FF = 4·D, learned positions) at the width D (the hidden column) that brings it nearest the LSTM's parameter count.\n"
 			p := "lstm_vs_gru.png"
 			if err := linePlot(filepath.Join(dir, p), "Validation loss on the Opticks", "step", "nats/char", false, ser); err != nil {
 				return "", nil, err
@@ -588,6 +631,15 @@ func fbBase(o Options, task string) seqRun {
 		c.T, c.S, c.Embed, c.Steps = 10, 5, 16, 800
 	}
 	return c
+}
+
+// transformerWidth is the transformer's width in lstm-vs-gru: 64 (2 layers, FF 256: about the
+// parameters of the 128-wide LSTM) in the full variant.
+func transformerWidth(o Options) int {
+	if o.Quick {
+		return 8
+	}
+	return 64
 }
 
 // opticksVocab is the number of distinct bytes of the Opticks.
