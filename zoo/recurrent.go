@@ -73,7 +73,7 @@ func init() {
 		func(fs *flag.FlagSet) func() gru.Config {
 			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
 			return func() gru.Config { return gru.Config{ResetBefore: *rb} }
-		}, gru.NewModel, nil)
+		}, gru.NewModel, gru.Pretrained)
 }
 
 // recurrentModel is the command's entry of a recurrent model with cell configuration C: cellFlags
