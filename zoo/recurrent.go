@@ -67,7 +67,7 @@ func init() {
 				c.ForgetBias, c.TorchInit = *fb, *ti
 				return c
 			}
-		}, lstm.NewModel, nil)
+		}, lstm.NewModel, lstm.Pretrained)
 	models["gru"] = recurrentModel("gru",
 		"GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
 		func(fs *flag.FlagSet) func() gru.Config {

@@ -1,0 +1,34 @@
+package lstm
+
+import (
+	_ "embed" // the prebuilt weights
+	"encoding/json"
+
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+)
+
+// The prebuilt language model: weights trained on Newton's Opticks by the command in the record.
+var (
+	//go:embed pretrained/opticks.json
+	pretrainedRecord []byte
+	//go:embed pretrained/opticks.npz
+	pretrainedWeights []byte
+)
+
+// PrebuiltRecord tells how prebuilt weights were made: the training command, the steps, and the
+// validation bits per character that `zoo eval` reports for them.
+type PrebuiltRecord = seqmodel.PrebuiltRecord
+
+// Pretrained returns the prebuilt character-level language model of Newton's Opticks, the text
+// that ships with Go (datasets.Opticks), with the record of how it was trained. Its tokens are the
+// text's bytes numbered as datasets.Opticks() numbers them.
+func Pretrained() (*Model, *PrebuiltRecord, error) {
+	p := seqmodel.Prebuilt{Record: pretrainedRecord, Weights: pretrainedWeights}
+	return p.Load(func(seq SeqConfig, raw json.RawMessage) (*Model, error) {
+		var cell Config
+		if err := json.Unmarshal(raw, &cell); err != nil {
+			return nil, err
+		}
+		return NewModel(seq, cell)
+	})
+}
