@@ -88,6 +88,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"mlp", "--optimizer", "adamax"}, 2, `--optimizer "adamax"`},
 		{[]string{"mlp", "--hidden", "64,x"}, 2, "--hidden"},
 		{[]string{"mlp", "--schedule", "step:x"}, 2, "--schedule"},
+		{[]string{"mlp", "--schedule", "warmup:10,cosine", "--batch", "0"}, 2, "--batch 0"}, // a good schedule passes
 		{[]string{"mlp", "--batch", "0", "--save", ""}, 2, "--batch 0"},
 		{[]string{"mlp", "--task", "csv", "--data", filepath.Join(dir, "missing.csv"), "--target", "y"}, 1, "missing.csv"},
 		{[]string{"mlp", "--task", "csv", "--data", bad, "--target", "y", "--save", ""}, 1, "bad.csv:3"},

@@ -94,7 +94,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if !contains(optim.Names(), cfg.Optimizer) {
 		return usagef("--optimizer %q: unknown (valid: %s)", cfg.Optimizer, strings.Join(optim.Names(), ", "))
 	}
-	if _, err := optim.ParseSchedule(cfg.Schedule, 1<<30) // the spec alone: the steps are known later; err != nil {
+	if _, err := optim.ParseSchedule(cfg.Schedule, 1<<30); err != nil { // the spec alone: the step count comes later
 		return usagef("--schedule: %v", err)
 	}
 	data, err := loadTask(ta)
