@@ -1,7 +1,10 @@
 package seqmodel_test
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -168,5 +171,44 @@ func TestAddingProblemSmall(t *testing.T) {
 	}
 	if mse["gru"] > 0.05 || mse["rnn"] < 0.1 {
 		t.Errorf("validation MSE rnn %.4f (want ≥ 0.1), gru %.4f (want ≤ 0.05)", mse["rnn"], mse["gru"])
+	}
+}
+
+// TestPretrainedReproducesREADME evaluates the prebuilt weights of each cell on the Opticks
+// validation windows and requires exactly the bits per character of their record, which the
+// README's table states.
+func TestPretrainedReproducesREADME(t *testing.T) {
+	text, err := datasets.Opticks()
+	if err != nil {
+		t.Skip(err)
+	}
+	_, valid := text.Split(datasets.TextTrainFrac)
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cell, load := range map[string]func() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error){
+		"rnn": rnn.Pretrained, "lstm": lstm.Pretrained, "gru": gru.Pretrained,
+	} {
+		m, rec, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		val, err := datasets.Windows(valid, text.Vocab, m.Config.T, m.Config.T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs := train.NewGraphs(m)
+		met, err := train.Evaluate(gs, val, 32)
+		gs.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprintf("%.4f", met["bpc"]), fmt.Sprintf("%.4f", rec.ValBPC); got != want {
+			t.Errorf("%s: validation bits/char %s, the record says %s", cell, got, want)
+		}
+		if row := fmt.Sprintf("| %s | %.4f |", cell, rec.ValBPC); !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row %q", row)
+		}
 	}
 }
