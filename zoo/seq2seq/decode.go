@@ -3,7 +3,6 @@ package seq2seq
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -303,17 +302,18 @@ func (m *Model) checkSources(b datasets.Batch) error {
 	return nil
 }
 
-// attnRow copies the weights of row r over the first srcLen positions.
-func attnRow(w []float64, r, tk, srcLen int) []float64 {
-	if w == nil {
-		return nil
-	}
-	return append([]float64(nil), w[r*tk:r*tk+srcLen]...)
+// modelStepper is the Stepper of a Model over one batch's encoded sources.
+type modelStepper struct {
+	m    *Model
+	mem  *memory
+	s    *stepper
+	next [][][]float64 // the states after the last run, [layer][state] rows × dh
 }
 
-// Greedy decodes every source of b by taking the most likely token at each step, for at most
-// Config.MaxTgt steps (EOS included). Only the source fields of b are read.
-func (m *Model) Greedy(b datasets.Batch) ([]Hypothesis, error) {
+// NewStepper encodes the sources of b (only its source fields are read) and returns the Stepper
+// that decodes them, for GreedySearch and BeamSearch: hypotheses of at most Config.MaxTgt
+// tokens, EOS included.
+func (m *Model) NewStepper(b datasets.Batch) (Stepper, error) {
 	if err := m.checkSources(b); err != nil {
 		return nil, err
 	}
@@ -321,180 +321,119 @@ func (m *Model) Greedy(b datasets.Batch) ([]Hypothesis, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex := make([]int, b.N)
-	for i := range ex {
-		ex[i] = i
+	return &modelStepper{m: m, mem: mem}, nil
+}
+
+// Sources is the number of sources of the batch.
+func (ms *modelStepper) Sources() int { return ms.mem.n }
+
+// EOS is Config.EOS.
+func (ms *modelStepper) EOS() int { return ms.m.Config.EOS }
+
+// MaxLen is Config.MaxTgt.
+func (ms *modelStepper) MaxLen() int { return ms.m.Config.MaxTgt }
+
+// Start prepares a step graph of len(src) rows and runs the first step, every row reading BOS.
+func (ms *modelStepper) Start(src []int) (StepScores, error) {
+	if len(src) == 0 {
+		return StepScores{}, errors.New("seq2seq: Start with no rows")
 	}
-	s, err := m.newStepper(mem, ex)
+	for r, i := range src {
+		if i < 0 || i >= ms.mem.n {
+			return StepScores{}, errors.Errorf("seq2seq: Start row %d decodes source %d of %d", r, i, ms.mem.n)
+		}
+	}
+	s, err := ms.m.newStepper(ms.mem, append([]int(nil), src...))
+	if err != nil {
+		return StepScores{}, err
+	}
+	for r := range s.y {
+		s.y[r] = ms.m.Config.BOS
+	}
+	ms.s = s
+	return ms.run()
+}
+
+// Step feeds each row the state and token its hypothesis continues from and runs one step.
+func (ms *modelStepper) Step(from, tok []int) (StepScores, error) {
+	s := ms.s
+	if s == nil {
+		return StepScores{}, errors.New("seq2seq: Step before Start")
+	}
+	if len(from) != s.rows || len(tok) != s.rows {
+		return StepScores{}, errors.Errorf("seq2seq: Step of %d rows given %d sources and %d tokens", s.rows, len(from), len(tok))
+	}
+	states := make([][][]float64, len(ms.next))
+	for l := range ms.next {
+		for range ms.next[l] {
+			states[l] = append(states[l], make([]float64, s.rows*s.dh))
+		}
+	}
+	for r, f := range from {
+		if f < 0 {
+			continue
+		}
+		if f >= s.rows || s.ex[f] != s.ex[r] {
+			return StepScores{}, errors.Errorf("seq2seq: Step row %d continues row %d, not a row of its source", r, f)
+		}
+		if tok[r] < 0 || tok[r] >= s.v {
+			return StepScores{}, errors.Errorf("seq2seq: Step row %d given token %d outside the vocabulary of %d", r, tok[r], s.v)
+		}
+		s.y[r] = tok[r]
+		for l := range ms.next {
+			for q := range ms.next[l] {
+				copy(states[l][q][r*s.dh:(r+1)*s.dh], ms.next[l][q][f*s.dh:(f+1)*s.dh])
+			}
+		}
+	}
+	s.states = states
+	return ms.run()
+}
+
+// run runs the step graph and splits its output into rows.
+func (ms *modelStepper) run() (StepScores, error) {
+	s, mem := ms.s, ms.mem
+	logp, next, w, err := s.run()
+	if err != nil {
+		return StepScores{}, err
+	}
+	ms.next = next
+	sc := StepScores{LogProb: make([][]float64, s.rows)}
+	for r := range sc.LogProb {
+		sc.LogProb[r] = logp[r*s.v : (r+1)*s.v : (r+1)*s.v]
+	}
+	if w != nil {
+		sc.Attention = make([][]float64, s.rows)
+		for r := range sc.Attention {
+			sc.Attention[r] = w[r*mem.tk : r*mem.tk+mem.srcLen[s.ex[r]] : r*mem.tk+mem.srcLen[s.ex[r]]]
+		}
+	}
+	return sc, nil
+}
+
+// Greedy decodes every source of b by taking the most likely token at each step, for at most
+// Config.MaxTgt steps (EOS included): GreedySearch over the model's Stepper. Only the source
+// fields of b are read.
+func (m *Model) Greedy(b datasets.Batch) ([]Hypothesis, error) {
+	s, err := m.NewStepper(b)
 	if err != nil {
 		return nil, err
 	}
-	hyps := make([]Hypothesis, b.N)
-	for i := range s.y {
-		s.y[i] = m.Config.BOS
-	}
-	for t := 0; t < m.Config.MaxTgt; t++ {
-		logp, next, w, err := s.run()
-		if err != nil {
-			return nil, errors.Wrapf(err, "decoding step %d", t)
-		}
-		live := false
-		for i := range hyps {
-			h := &hyps[i]
-			if h.Ended {
-				continue
-			}
-			row := logp[i*s.v : (i+1)*s.v]
-			y := argmax(row)
-			h.LogProb += row[y]
-			if w != nil {
-				h.Attention = append(h.Attention, attnRow(w, i, mem.tk, mem.srcLen[i]))
-			}
-			if y == m.Config.EOS {
-				h.Ended = true
-				continue
-			}
-			h.Tokens = append(h.Tokens, y)
-			s.y[i] = y
-			live = true
-		}
-		if !live {
-			break
-		}
-		s.states = next
-	}
-	return hyps, nil
-}
-
-// beamHyp is a hypothesis during the search, with the row holding its state.
-type beamHyp struct {
-	Hypothesis
-	row int
+	return GreedySearch(s)
 }
 
 // Beam decodes every source of b by beam search of width k (k = 1 is Greedy), for at most
-// Config.MaxTgt steps. A hypothesis ends at EOS and then competes, with its score, against the
-// continuations of the others; the result is the highest-scoring hypothesis (sum of
-// log-probabilities, no length normalisation).
-//
-// Plain beam search can return a worse hypothesis with a wider beam, since the wider beam may
-// prune the path a narrower one follows. Beam therefore runs the searches of every width 1…k side
-// by side (k(k+1)/2 rows per source) and returns the best of them, so widening the beam never
-// lowers the returned log-probability.
+// Config.MaxTgt steps: BeamSearch over the model's Stepper, which describes the search. Only the
+// source fields of b are read.
 func (m *Model) Beam(b datasets.Batch, k int) ([]Hypothesis, error) {
 	if k < 1 {
 		return nil, errors.Errorf("--beam %d: must be at least 1", k)
 	}
-	if err := m.checkSources(b); err != nil {
-		return nil, err
-	}
-	mem, err := m.encodeBatch(b)
+	s, err := m.NewStepper(b)
 	if err != nil {
 		return nil, err
 	}
-	type group struct {
-		ex, width, start int
-		hyps             []beamHyp
-		done             bool
-	}
-	var groups []*group
-	var ex []int
-	for i := 0; i < b.N; i++ {
-		for w := 1; w <= k; w++ {
-			groups = append(groups, &group{ex: i, width: w, start: len(ex), hyps: []beamHyp{{row: len(ex)}}})
-			for j := 0; j < w; j++ {
-				ex = append(ex, i)
-			}
-		}
-	}
-	s, err := m.newStepper(mem, ex)
-	if err != nil {
-		return nil, err
-	}
-	cfg := m.Config
-	for r := range s.y {
-		s.y[r] = cfg.BOS
-	}
-	type cand struct {
-		from  int // index of the hypothesis extended
-		tok   int // −1 keeps an ended hypothesis as it is
-		score float64
-	}
-	for t := 0; t < cfg.MaxTgt; t++ {
-		logp, next, w, err := s.run()
-		if err != nil {
-			return nil, errors.Wrapf(err, "decoding step %d", t)
-		}
-		states := make([][][]float64, len(next))
-		for l := range next {
-			for range next[l] {
-				states[l] = append(states[l], make([]float64, s.rows*s.dh))
-			}
-		}
-		live := false
-		for _, gr := range groups {
-			if gr.done {
-				continue
-			}
-			var cands []cand
-			for j, h := range gr.hyps {
-				if h.Ended {
-					cands = append(cands, cand{j, -1, h.LogProb})
-					continue
-				}
-				row := logp[h.row*s.v : (h.row+1)*s.v]
-				for y, lp := range row {
-					cands = append(cands, cand{j, y, h.LogProb + lp})
-				}
-			}
-			sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
-			if len(cands) > gr.width {
-				cands = cands[:gr.width]
-			}
-			hyps := make([]beamHyp, len(cands))
-			gr.done = true
-			for j, c := range cands {
-				old := gr.hyps[c.from]
-				row := gr.start + j
-				h := beamHyp{Hypothesis: Hypothesis{Tokens: old.Tokens, Ended: old.Ended, LogProb: c.score,
-					Attention: old.Attention}, row: row}
-				if c.tok >= 0 {
-					h.Tokens = append(append([]int(nil), old.Tokens...), c.tok)
-					if w != nil {
-						h.Attention = append(append([][]float64(nil), old.Attention...), attnRow(w, old.row, mem.tk, mem.srcLen[gr.ex]))
-					}
-					if c.tok == cfg.EOS {
-						h.Tokens, h.Ended = old.Tokens, true
-					} else {
-						gr.done = false
-						s.y[row] = c.tok
-						for l := range next {
-							for q := range next[l] {
-								copy(states[l][q][row*s.dh:(row+1)*s.dh], next[l][q][old.row*s.dh:(old.row+1)*s.dh])
-							}
-						}
-					}
-				}
-				hyps[j] = h
-			}
-			gr.hyps = hyps
-			live = live || !gr.done
-		}
-		if !live {
-			break
-		}
-		s.states = states
-	}
-	out := make([]Hypothesis, b.N)
-	found := make([]bool, b.N)
-	for _, gr := range groups {
-		for _, h := range gr.hyps {
-			if !found[gr.ex] || h.LogProb > out[gr.ex].LogProb {
-				out[gr.ex], found[gr.ex] = h.Hypothesis, true
-			}
-		}
-	}
-	return out, nil
+	return BeamSearch(s, k)
 }
 
 // mixed decodes a batch as scheduled sampling does: at step t example i reads its own greedy

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -118,7 +119,7 @@ type Seq2Seq struct {
 	EncNorm  *nn.LayerNorm
 	DecNorm  *nn.LayerNorm
 	Head     *nn.Linear
-	greedy   map[int]*s2sGraph
+	decode   map[int]*s2sGraph // evaluation graphs by rows, for decoding
 }
 
 // NewSeq2Seq creates the parameters: src, tgt, encoder.{l}, decoder.{l}, encoder_norm,
@@ -139,7 +140,7 @@ func NewSeq2Seq(cfg Seq2SeqConfig) (*Seq2Seq, error) {
 		dt = tensor.Float64
 	}
 	s := nn.NewStore(dt, cfg.Seed)
-	m := &Seq2Seq{Config: cfg, store: s, greedy: map[int]*s2sGraph{}}
+	m := &Seq2Seq{Config: cfg, store: s, decode: map[int]*s2sGraph{}}
 	var err error
 	if m.Src, err = embedding(s, "src", cfg.SrcVocab, cfg.D, cfg.InitStd); err != nil {
 		return nil, err
@@ -350,84 +351,195 @@ func (h *s2sGraph) feedSources(m *Seq2Seq, b datasets.Batch, src []int) error {
 	return h.pad.SetLengths(b.SrcLen)
 }
 
-// Greedy decodes the sources of b (only its source fields are read): the decoder reads BOS and
-// then its own most likely tokens, one position per run of the evaluation graph, until every
-// output has ended with EOS or MaxTgt tokens are written. It returns each output without EOS and
-// the cross-attention weights of the last layer, averaged over heads: att[e][t] holds the weights
-// of output t over the SrcLen[e] source positions.
-func (m *Seq2Seq) Greedy(b datasets.Batch) (out [][]int, att [][][]float64, err error) {
-	cfg := m.Config
-	n, S, T, V := b.N, cfg.MaxSrc, cfg.MaxTgt, cfg.TgtVocab
-	h := m.greedy[n]
+// s2sStepper is the seq2seq.Stepper of a Seq2Seq over one batch's sources. Each step re-runs
+// the evaluation graph (encoder and decoder over all MaxTgt positions) on the rows' prefixes and
+// reads the position after them; the causal mask keeps later positions from mattering.
+type s2sStepper struct {
+	m     *Seq2Seq
+	b     datasets.Batch // the sources
+	h     *s2sGraph
+	src   []int // source of each row
+	tgtIn []int // rows × MaxTgt: BOS, then each row's prefix
+	t     int   // length of the rows' prefixes: the position scored
+}
+
+// NewStepper returns the seq2seq.Stepper that decodes the sources of b (only its source fields
+// are read), for seq2seq.GreedySearch and seq2seq.BeamSearch: hypotheses of at most MaxTgt
+// tokens, EOS included, with the last decoder layer's cross-attention averaged over heads.
+func (m *Seq2Seq) NewStepper(b datasets.Batch) (seq2seq.Stepper, error) {
+	if b.N <= 0 || len(b.SrcLen) != b.N || len(b.Src) != b.N*b.SrcT {
+		return nil, errors.Errorf("transformer: a batch of %d sources with %d lengths and %d tokens", b.N, len(b.SrcLen), len(b.Src))
+	}
+	if b.SrcT > m.Config.MaxSrc {
+		return nil, errors.Errorf("transformer: source of %d tokens, the model reads at most %d", b.SrcT, m.Config.MaxSrc)
+	}
+	for e, l := range b.SrcLen {
+		if l <= 0 || l > b.SrcT {
+			return nil, errors.Errorf("transformer: source %d has length %d, want 1…%d", e, l, b.SrcT)
+		}
+	}
+	src := datasets.Batch{N: b.N, SrcT: b.SrcT, Src: b.Src, SrcLen: b.SrcLen}
+	return &s2sStepper{m: m, b: src}, nil
+}
+
+// Sources is the number of sources of the batch.
+func (s *s2sStepper) Sources() int { return s.b.N }
+
+// EOS is the configuration's EOS.
+func (s *s2sStepper) EOS() int { return s.m.Config.EOS }
+
+// MaxLen is MaxTgt.
+func (s *s2sStepper) MaxLen() int { return s.m.Config.MaxTgt }
+
+// Start feeds len(src) rows, row r holding source src[r], and scores the first position.
+func (s *s2sStepper) Start(src []int) (seq2seq.StepScores, error) {
+	m, cfg := s.m, s.m.Config
+	rows := len(src)
+	if rows == 0 {
+		return seq2seq.StepScores{}, errors.New("transformer: Start with no rows")
+	}
+	h := m.decode[rows]
 	if h == nil {
-		if h, err = m.build(n, false); err != nil {
-			return nil, nil, err
+		var err error
+		if h, err = m.build(rows, false); err != nil {
+			return seq2seq.StepScores{}, err
 		}
 		if err := h.g.Compile(); err != nil {
-			return nil, nil, err
+			return seq2seq.StepScores{}, err
 		}
-		m.greedy[n] = h
+		m.decode[rows] = h
 	}
-	// Only the sources are read: the target fields are dropped before feeding.
-	b.TgtT, b.TgtIn, b.Tgt = 0, nil, nil
-	if len(b.TgtLen) != n {
-		b.TgtLen = make([]int, n)
+	b, ST := s.b, s.b.SrcT
+	rb := datasets.Batch{N: rows, SrcT: ST, Src: make([]int, rows*ST), SrcLen: make([]int, rows), TgtLen: make([]int, rows)}
+	for r, e := range src {
+		if e < 0 || e >= b.N {
+			return seq2seq.StepScores{}, errors.Errorf("transformer: Start row %d decodes source %d of %d", r, e, b.N)
+		}
+		copy(rb.Src[r*ST:(r+1)*ST], b.Src[e*ST:(e+1)*ST])
+		rb.SrcLen[r] = b.SrcLen[e]
 	}
-	if err := h.feedSources(m, b, make([]int, n*S)); err != nil {
+	if err := h.feedSources(m, rb, make([]int, rows*cfg.MaxSrc)); err != nil {
+		return seq2seq.StepScores{}, err
+	}
+	s.h, s.src, s.t = h, append([]int(nil), src...), 0
+	s.tgtIn = make([]int, rows*cfg.MaxTgt)
+	for i := range s.tgtIn {
+		s.tgtIn[i] = cfg.BOS
+	}
+	return s.score()
+}
+
+// Step writes each row's prefix (its from row's, then its token) and scores the next position.
+func (s *s2sStepper) Step(from, tok []int) (seq2seq.StepScores, error) {
+	cfg := s.m.Config
+	T, rows := cfg.MaxTgt, len(s.src)
+	if s.h == nil {
+		return seq2seq.StepScores{}, errors.New("transformer: Step before Start")
+	}
+	if len(from) != rows || len(tok) != rows {
+		return seq2seq.StepScores{}, errors.Errorf("transformer: Step of %d rows given %d sources and %d tokens", rows, len(from), len(tok))
+	}
+	if s.t+1 >= T {
+		return seq2seq.StepScores{}, errors.Errorf("transformer: Step past the %d target positions", T)
+	}
+	prev := append([]int(nil), s.tgtIn...)
+	for r, f := range from {
+		if f < 0 {
+			continue
+		}
+		if f >= rows || s.src[f] != s.src[r] {
+			return seq2seq.StepScores{}, errors.Errorf("transformer: Step row %d continues row %d, not a row of its source", r, f)
+		}
+		if tok[r] < 0 || tok[r] >= cfg.TgtVocab {
+			return seq2seq.StepScores{}, errors.Errorf("transformer: Step row %d given token %d outside the vocabulary of %d", r, tok[r], cfg.TgtVocab)
+		}
+		copy(s.tgtIn[r*T:r*T+s.t+1], prev[f*T:f*T+s.t+1])
+		s.tgtIn[r*T+s.t+1] = tok[r]
+	}
+	s.t++
+	return s.score()
+}
+
+// score runs the graph and reads every row's log-probabilities at position t and the last
+// layer's cross-attention there, averaged over heads.
+func (s *s2sStepper) score() (seq2seq.StepScores, error) {
+	cfg, h := s.m.Config, s.h
+	S, T, V, H, t := cfg.MaxSrc, cfg.MaxTgt, cfg.TgtVocab, cfg.Heads, s.t
+	if err := h.tgtIn.Set(s.tgtIn); err != nil {
+		return seq2seq.StepScores{}, err
+	}
+	if err := h.g.Run(nil); err != nil {
+		return seq2seq.StepScores{}, err
+	}
+	logits := nn.Float64s(h.g.Output())
+	cross := nn.Float64s(h.crossVals[len(h.crossVals)-1].(tensor.Tensor)) // (rows·H, T, S)
+	rows := len(s.src)
+	sc := seq2seq.StepScores{LogProb: make([][]float64, rows), Attention: make([][]float64, rows)}
+	for r := 0; r < rows; r++ {
+		sc.LogProb[r] = logSoftmax(logits[(r*T+t)*V : (r*T+t+1)*V])
+		w := make([]float64, s.b.SrcLen[s.src[r]])
+		for hd := 0; hd < H; hd++ {
+			base := ((r*H+hd)*T + t) * S
+			for j := range w {
+				w[j] += cross[base+j] / float64(H)
+			}
+		}
+		sc.Attention[r] = w
+	}
+	return sc, nil
+}
+
+// logSoftmax is the log-softmax of a row of logits.
+func logSoftmax(x []float64) []float64 {
+	mx := math.Inf(-1)
+	for _, a := range x {
+		mx = math.Max(mx, a)
+	}
+	sum := 0.0
+	for _, a := range x {
+		sum += math.Exp(a - mx)
+	}
+	lse := mx + math.Log(sum)
+	out := make([]float64, len(x))
+	for j, a := range x {
+		out[j] = a - lse
+	}
+	return out
+}
+
+// Greedy decodes the sources of b (only its source fields are read) with seq2seq.GreedySearch
+// over NewStepper: the decoder reads BOS and then its own most likely tokens until every output
+// has ended with EOS or MaxTgt tokens are written. It returns each output without EOS and the
+// cross-attention weights of the last layer, averaged over heads: att[e][t] holds the weights of
+// output t over the SrcLen[e] source positions.
+func (m *Seq2Seq) Greedy(b datasets.Batch) (out [][]int, att [][][]float64, err error) {
+	s, err := m.NewStepper(b)
+	if err != nil {
 		return nil, nil, err
 	}
-	tgtIn := make([]int, n*T)
-	for i := range tgtIn {
-		tgtIn[i] = cfg.BOS
+	hyps, err := seq2seq.GreedySearch(s)
+	if err != nil {
+		return nil, nil, err
 	}
-	out = make([][]int, n)
-	done := make([]bool, n)
-	att = make([][][]float64, n)
-	H := cfg.Heads
-	for t := 0; t < T; t++ {
-		if err := h.tgtIn.Set(tgtIn); err != nil {
-			return nil, nil, err
-		}
-		if err := h.g.Run(nil); err != nil {
-			return nil, nil, err
-		}
-		logits := nn.Float64s(h.g.Output())
-		cross := nn.Float64s(h.crossVals[len(h.crossVals)-1].(tensor.Tensor)) // (n·H, T, S)
-		all := true
-		for e := 0; e < n; e++ {
-			if done[e] {
-				continue
-			}
-			row := logits[(e*T+t)*V : (e*T+t+1)*V]
-			best := 0
-			for j, v := range row {
-				if v > row[best] {
-					best = j
-				}
-			}
-			w := make([]float64, b.SrcLen[e])
-			for hd := 0; hd < H; hd++ {
-				base := ((e*H+hd)*T + t) * S
-				for j := range w {
-					w[j] += cross[base+j] / float64(H)
-				}
-			}
-			att[e] = append(att[e], w)
-			if best == cfg.EOS {
-				done[e] = true
-				continue
-			}
-			out[e] = append(out[e], best)
-			if t+1 < T {
-				tgtIn[e*T+t+1] = best
-			}
-			all = false
-		}
-		if all {
-			break
-		}
+	out, att = make([][]int, len(hyps)), make([][][]float64, len(hyps))
+	for e, h := range hyps {
+		out[e], att[e] = h.Tokens, h.Attention
 	}
 	return out, att, nil
+}
+
+// Beam decodes the sources of b (only its source fields are read) with seq2seq.BeamSearch of
+// width k over NewStepper: one hypothesis per source, the best of the searches of widths 1…k, so
+// a wider beam never scores lower; k = 1 is Greedy.
+func (m *Seq2Seq) Beam(b datasets.Batch, k int) ([]seq2seq.Hypothesis, error) {
+	if k < 1 {
+		return nil, errors.Errorf("--beam %d: must be at least 1", k)
+	}
+	s, err := m.NewStepper(b)
+	if err != nil {
+		return nil, err
+	}
+	return seq2seq.BeamSearch(s, k)
 }
 
 // LengthScore is the exact-match accuracy of the examples of one source length.
