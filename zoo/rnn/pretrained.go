@@ -2,7 +2,6 @@ package rnn
 
 import (
 	_ "embed" // the prebuilt weights
-	"encoding/json"
 
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
 )
@@ -23,12 +22,5 @@ type PrebuiltRecord = seqmodel.PrebuiltRecord
 // that ships with Go (datasets.Opticks), with the record of how it was trained. Its tokens are the
 // text's bytes numbered as datasets.Opticks() numbers them.
 func Pretrained() (*Model, *PrebuiltRecord, error) {
-	p := seqmodel.Prebuilt{Record: pretrainedRecord, Weights: pretrainedWeights}
-	return p.Load(func(seq SeqConfig, raw json.RawMessage) (*Model, error) {
-		var cell Config
-		if err := json.Unmarshal(raw, &cell); err != nil {
-			return nil, err
-		}
-		return NewModel(seq, cell)
-	})
+	return seqmodel.LoadPrebuilt(seqmodel.Prebuilt{Record: pretrainedRecord, Weights: pretrainedWeights}, NewModel)
 }

@@ -394,13 +394,18 @@ type PrebuiltRecord struct {
 	Steps   int     `json:"steps"`   // training steps
 }
 
-// Load decodes the record and builds the model with newModel, loading the weights into it.
-func (p Prebuilt) Load(newModel func(seq Config, cell json.RawMessage) (*Model, error)) (*Model, *PrebuiltRecord, error) {
+// LoadPrebuilt decodes the record, including the cell configuration of type C, builds the model
+// with newModel (a cell package's NewModel) and loads the weights into it.
+func LoadPrebuilt[C any](p Prebuilt, newModel func(seq Config, cell C) (*Model, error)) (*Model, *PrebuiltRecord, error) {
 	var rec PrebuiltRecord
 	if err := json.Unmarshal(p.Record, &rec); err != nil {
 		return nil, nil, errors.Wrap(err, "prebuilt model record")
 	}
-	m, err := newModel(rec.ModelConfig.Seq, rec.ModelConfig.Cell)
+	var cell C
+	if err := json.Unmarshal(rec.ModelConfig.Cell, &cell); err != nil {
+		return nil, nil, errors.Wrap(err, "prebuilt cell config")
+	}
+	m, err := newModel(rec.ModelConfig.Seq, cell)
 	if err != nil {
 		return nil, nil, err
 	}
