@@ -1,0 +1,67 @@
+package vecmath
+
+import (
+	"fmt"
+	"os"
+)
+
+// kernels is one implementation of the float32 loops. The exported functions have checked the
+// lengths before they call one.
+type kernels struct {
+	name          string
+	exp32         func(dst, x []float32)
+	sigmoid32     func(dst, x []float32)
+	tanh32        func(dst, x []float32)
+	addBias32     func(dst, bias []float32)
+	sumRows32     func(dst, src []float32)
+	max32         func(x []float32) float32
+	sum32         func(x []float32) float32
+	scale32       func(dst []float32, a float32)
+	axpy32        func(dst []float32, a float32, x []float32)
+	mul32         func(dst, a, b []float32)
+	lstmForward32 func(pre, cPrev, c, tc, h []float32, B, H int)
+}
+
+// kern is the implementation in use: the best the processor supports, or the one named by the
+// environment variable ZOO_VECMATH_KERNEL (go, avx2 or avx512).
+var kern = chooseKernels()
+
+// EnvKernel is the environment variable that forces one implementation of the float32 loops:
+// "go" (the portable loops), "avx2" (AVX2+FMA assembly) or "avx512" (AVX-512 assembly). A name
+// the processor cannot run, or an unknown name, makes the first use of the package panic.
+const EnvKernel = "ZOO_VECMATH_KERNEL"
+
+// Kernel reports the name of the implementation in use: "go", "avx2" or "avx512".
+func Kernel() string { return kern.name }
+
+func chooseKernels() *kernels {
+	name := os.Getenv(EnvKernel)
+	if name == "" {
+		return available()[0]
+	}
+	k, err := kernelByName(name)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// available lists the implementations this processor can run, best first; the portable one is
+// always last.
+func available() []*kernels {
+	ks := archKernels()
+	return append(ks, &goKernels)
+}
+
+func kernelByName(name string) (*kernels, error) {
+	for _, k := range available() {
+		if k.name == name {
+			return k, nil
+		}
+	}
+	names := []string{}
+	for _, k := range available() {
+		names = append(names, k.name)
+	}
+	return nil, fmt.Errorf("vecmath: %s=%q: this processor runs only %v", EnvKernel, name, names)
+}

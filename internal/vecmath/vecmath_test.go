@@ -1,0 +1,506 @@
+package vecmath
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// eachKernel runs f once with every implementation this processor can run in force.
+func eachKernel(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	saved := kern
+	defer func() { kern = saved }()
+	for _, k := range available() {
+		kern = k
+		t.Run(k.name, f)
+	}
+}
+
+// ulpErr returns |got − want| in units of the float32 spacing at want (2^−149 for denormals).
+// A NaN or infinite want must be matched exactly; a mismatch counts as +Inf.
+func ulpErr(got float32, want float64) float64 {
+	g := float64(got)
+	switch {
+	case math.IsNaN(want) || math.IsNaN(g):
+		if math.IsNaN(want) && math.IsNaN(g) {
+			return 0
+		}
+		return math.Inf(1)
+	case math.IsInf(float64(float32(want)), 0) || math.IsInf(g, 0):
+		if float64(float32(want)) == g {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	_, e := math.Frexp(want)
+	ulp := math.Ldexp(1, e-24)
+	if ulp < 0x1p-149 {
+		ulp = 0x1p-149
+	}
+	return math.Abs(g-want) / ulp
+}
+
+// sweepCase is one approximated function with its reference and documented bound.
+type sweepCase struct {
+	name  string
+	f     func(dst, x []float32)
+	ref   func(float64) float64
+	bound float64 // maximum error in ulp
+	lo    float32
+	hi    float32
+}
+
+func sweepCases() []sweepCase {
+	return []sweepCase{
+		{"Exp32", Exp32, math.Exp, 2, -104, 89},
+		{"Sigmoid32", Sigmoid32, sigmoid64, 3, -105, 105},
+		{"Tanh32", Tanh32, math.Tanh, 3, -100, 100},
+	}
+}
+
+// forRange calls f on chunks of the float32 values in [lo, hi], taking every stride-th bit
+// pattern (stride 1: all of them) from an offset that varies so that neighbouring patterns in
+// the last bits are all visited.
+func forRange(lo, hi float32, stride uint32, f func(xs []float32)) {
+	const chunk = 1 << 14
+	buf := make([]float32, 0, chunk)
+	flush := func() {
+		if len(buf) > 0 {
+			f(buf)
+			buf = buf[:0]
+		}
+	}
+	// Negative values run from -0 down to lo, positive from +0 up to hi: walk each by bit pattern.
+	walk := func(top uint32, sign uint32) {
+		for b, k := uint32(0), uint32(0); b <= top; k++ {
+			buf = append(buf, math.Float32frombits(sign|b))
+			if len(buf) == chunk {
+				flush()
+			}
+			next := b + stride + k%7
+			if stride == 1 {
+				next = b + 1
+			}
+			if next < b {
+				break
+			}
+			b = next
+		}
+	}
+	if lo < 0 {
+		walk(math.Float32bits(-lo), 1<<31)
+	}
+	if hi >= 0 {
+		walk(math.Float32bits(hi), 0)
+	}
+	flush()
+}
+
+// sweep measures the worst error of c.f over [c.lo, c.hi] against float64 references.
+func sweep(t *testing.T, c sweepCase, stride uint32) {
+	worst, worstX := 0.0, float32(0)
+	var n int
+	out := make([]float32, 1<<14)
+	forRange(c.lo, c.hi, stride, func(xs []float32) {
+		got := out[:len(xs)]
+		c.f(got, xs)
+		for i, x := range xs {
+			if e := ulpErr(got[i], c.ref(float64(x))); e > worst {
+				worst, worstX = e, x
+			}
+		}
+		n += len(xs)
+	})
+	t.Logf("%s [%s]: %d points in [%g, %g], max error %.3f ulp at x=%g (%#08x)",
+		c.name, kern.name, n, c.lo, c.hi, worst, worstX, math.Float32bits(worstX))
+	if worst > c.bound {
+		t.Errorf("%s: max error %.3f ulp at x=%g (%#08x): got %g, want %g; documented bound %g ulp",
+			c.name, worst, worstX, math.Float32bits(worstX), apply(c.f, worstX), c.ref(float64(worstX)), c.bound)
+	}
+	if n < 1e7 && stride > 1 {
+		t.Errorf("%s: only %d points sampled", c.name, n)
+	}
+}
+
+func apply(f func(dst, x []float32), x float32) float32 {
+	d := []float32{0}
+	f(d, []float32{x})
+	return d[0]
+}
+
+// TestSweep checks the documented error bounds of Exp32, Sigmoid32 and Tanh32 over a dense,
+// deterministic sample of every binade in their range (≥ 10^7 points per function). With
+// ZOO_VECMATH_SWEEP=full it checks every float32 in the range instead (minutes).
+func TestSweep(t *testing.T) {
+	stride := uint32(sweepStride)
+	if fullSweep() {
+		stride = 1
+	}
+	eachKernel(t, func(t *testing.T) {
+		for _, c := range sweepCases() {
+			sweep(t, c, stride)
+		}
+	})
+}
+
+func TestSpecialValues(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	denorm := math.Float32frombits(1)
+	cases := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, denorm, -denorm,
+		math.Float32frombits(0x007fffff), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32,
+		88.72283, 88.72284, 88.7229, 89, -87.33654, -87.34, -103.97, -103.98, -104, 1e-30, -1e-30,
+		1e-8, -1e-8, 0.5, -0.5, 9, 9.01, 9.1, -9.1, 1e10, -1e10, 0x1p-126, -0x1p-126}
+	eachKernel(t, func(t *testing.T) {
+		for _, c := range sweepCases() {
+			for n := 1; n <= len(cases); n += len(cases) - 1 {
+				// once alone (the scalar tail) and once in a full vector
+				for _, x := range cases {
+					xs := make([]float32, n)
+					for i := range xs {
+						xs[i] = x
+					}
+					got := make([]float32, n)
+					c.f(got, xs)
+					want := c.ref(float64(x))
+					for _, g := range got {
+						if e := ulpErr(g, want); e > c.bound {
+							t.Errorf("%s(%g) = %g, want %g (%.3g ulp)", c.name, x, g, want, e)
+						}
+						if want == 0 && math.Signbit(float64(g)) != math.Signbit(want) {
+							t.Errorf("%s(%g) = %g, want %g (sign of zero)", c.name, x, g, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestLimits checks the saturation values and monotonicity across the thresholds.
+func TestLimits(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		if g := apply(Exp32, 88.73); !math.IsInf(float64(g), 1) {
+			t.Errorf("Exp32(88.73) = %g, want +Inf", g)
+		}
+		if g := apply(Exp32, -104); g != 0 {
+			t.Errorf("Exp32(-104) = %g, want 0", g)
+		}
+		for _, x := range []float32{10, 20, 100, float32(math.Inf(1))} {
+			if g := apply(Tanh32, x); g != 1 {
+				t.Errorf("Tanh32(%g) = %g, want 1", x, g)
+			}
+			if g := apply(Tanh32, -x); g != -1 {
+				t.Errorf("Tanh32(%g) = %g, want -1", -x, g)
+			}
+			if g := apply(Sigmoid32, x+17); g != 1 {
+				t.Errorf("Sigmoid32(%g) = %g, want 1", x+17, g)
+			}
+		}
+		if g := apply(Sigmoid32, float32(math.Inf(-1))); g != 0 {
+			t.Errorf("Sigmoid32(-Inf) = %g, want 0", g)
+		}
+	})
+}
+
+func randSlice(r *rand.Rand, n int, scale float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = (r.Float32()*2 - 1) * scale
+	}
+	return s
+}
+
+// TestElementwiseLengths runs the approximations over every length 0…67 (all tail sizes of
+// the vector loops) with and without aliasing, against the scalar reference at each element.
+func TestElementwiseLengths(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(1))
+		for n := 0; n <= 67; n++ {
+			x := randSlice(r, n, 20)
+			for _, c := range sweepCases() {
+				dst := make([]float32, n+1)
+				dst[n] = 42 // a guard past the end
+				c.f(dst[:n], x)
+				alias := append([]float32(nil), x...)
+				c.f(alias, alias)
+				for i := range x {
+					want := c.ref(float64(x[i]))
+					if e := ulpErr(dst[i], want); e > c.bound {
+						t.Errorf("%s n=%d [%d]: %g, want %g", c.name, n, i, dst[i], want)
+					}
+					if alias[i] != dst[i] {
+						t.Errorf("%s n=%d [%d]: aliased %g != %g", c.name, n, i, alias[i], dst[i])
+					}
+				}
+				if dst[n] != 42 {
+					t.Errorf("%s n=%d wrote past the end", c.name, n)
+				}
+			}
+		}
+	})
+}
+
+func TestAddBiasSumRows(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(2))
+		for n := 0; n <= 67; n++ {
+			for _, rows := range []int{0, 1, 3} {
+				if n == 0 && rows > 0 {
+					continue
+				}
+				bias := randSlice(r, n, 1)
+				dst := randSlice(r, rows*n, 1)
+				want := append([]float32(nil), dst...)
+				for i := range want {
+					want[i] += bias[i%n]
+				}
+				AddBias32(dst, bias)
+				for i := range dst {
+					if dst[i] != want[i] {
+						t.Fatalf("AddBias32 n=%d rows=%d [%d] = %g, want %g", n, rows, i, dst[i], want[i])
+					}
+				}
+				sum := randSlice(r, n, 1)
+				wantSum := append([]float32(nil), sum...)
+				for i, v := range dst {
+					wantSum[i%n] += v
+				}
+				SumRows32(sum, dst)
+				for j := range sum {
+					if sum[j] != wantSum[j] {
+						t.Fatalf("SumRows32 n=%d rows=%d [%d] = %g, want %g", n, rows, j, sum[j], wantSum[j])
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestReductions(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(3))
+		for n := 0; n <= 67; n++ {
+			x := randSlice(r, n, 100)
+			m := float32(math.Inf(-1))
+			var s, abs float64
+			for _, v := range x {
+				m = max(m, v)
+				s += float64(v)
+				abs += math.Abs(float64(v))
+			}
+			if g := Max32(x); g != m {
+				t.Errorf("Max32 n=%d = %g, want %g", n, g, m)
+			}
+			bound := float64(n/16+16) * 0x1p-24 * abs
+			if g := Sum32(x); math.Abs(float64(g)-s) > bound {
+				t.Errorf("Sum32 n=%d = %g, want %g ± %g", n, g, s, bound)
+			}
+			for pos := 0; pos < n; pos++ {
+				y := append([]float32(nil), x...)
+				y[pos] = float32(math.NaN())
+				if g := Max32(y); !math.IsNaN(float64(g)) {
+					t.Errorf("Max32 n=%d with NaN at %d = %g, want NaN", n, pos, g)
+				}
+				y[pos] = 1e30
+				if g := Max32(y); g != 1e30 {
+					t.Errorf("Max32 n=%d with 1e30 at %d = %g", n, pos, g)
+				}
+			}
+		}
+		if g := Max32([]float32{float32(math.Inf(-1))}); !math.IsInf(float64(g), -1) {
+			t.Errorf("Max32(-Inf) = %g", g)
+		}
+	})
+}
+
+func TestScaleAxpyMul(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(4))
+		for n := 0; n <= 67; n++ {
+			x, y, z := randSlice(r, n, 3), randSlice(r, n, 3), randSlice(r, n, 3)
+			a := r.Float32()*4 - 2
+
+			got := append([]float32(nil), x...)
+			Scale32(got, a)
+			for i := range x {
+				if got[i] != x[i]*a {
+					t.Fatalf("Scale32 n=%d [%d] = %g, want %g", n, i, got[i], x[i]*a)
+				}
+			}
+
+			got = append([]float32(nil), y...)
+			Axpy32(got, a, x)
+			for i := range x {
+				want := float64(y[i]) + float64(a)*float64(x[i])
+				// one rounding (fused) or two: within one ulp of the larger term
+				tol := 0x1p-23 * (math.Abs(float64(y[i])) + math.Abs(float64(a*x[i])))
+				if math.Abs(float64(got[i])-want) > tol {
+					t.Fatalf("Axpy32 n=%d [%d] = %g, want %g", n, i, got[i], want)
+				}
+			}
+			self := append([]float32(nil), x...)
+			Axpy32(self, a, self)
+			for i := range x {
+				want := float64(x[i]) * (1 + float64(a))
+				if math.Abs(float64(self[i])-want) > 0x1p-22*math.Abs(float64(x[i]))*(1+math.Abs(float64(a))) {
+					t.Fatalf("Axpy32 aliased n=%d [%d] = %g, want %g", n, i, self[i], want)
+				}
+			}
+
+			got = make([]float32, n)
+			Mul32(got, y, z)
+			for i := range got {
+				if got[i] != y[i]*z[i] {
+					t.Fatalf("Mul32 n=%d [%d] = %g, want %g", n, i, got[i], y[i]*z[i])
+				}
+			}
+			sq := append([]float32(nil), z...)
+			Mul32(sq, sq, sq)
+			for i := range z {
+				if sq[i] != z[i]*z[i] {
+					t.Fatalf("Mul32 aliased n=%d [%d] = %g, want %g", n, i, sq[i], z[i]*z[i])
+				}
+			}
+		}
+	})
+}
+
+// TestLSTMForward compares the float32 step with the float64 reference, for shapes whose H covers
+// the vector tails, and with c aliasing cPrev.
+func TestLSTMForward(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(5))
+		for _, sh := range [][2]int{{0, 5}, {1, 0}, {1, 1}, {2, 7}, {3, 16}, {2, 33}, {4, 67}, {5, 256}} {
+			B, H := sh[0], sh[1]
+			pre := randSlice(r, 4*B*H, 6)
+			cPrev := randSlice(r, B*H, 3)
+			for _, alias := range []bool{false, true} {
+				p32 := append([]float32(nil), pre...)
+				cp32 := append([]float32(nil), cPrev...)
+				c32, tc32, h32 := make([]float32, B*H), make([]float32, B*H), make([]float32, B*H)
+				if alias {
+					c32 = cp32
+				}
+				LSTMForward32(p32, cp32, c32, tc32, h32, B, H)
+
+				p64, cp64 := to64(pre), to64(cPrev)
+				c64, tc64, h64 := make([]float64, B*H), make([]float64, B*H), make([]float64, B*H)
+				LSTMForward64(p64, cp64, c64, tc64, h64, B, H)
+
+				for _, cmp := range []struct {
+					name string
+					got  []float32
+					want []float64
+				}{{"gates", p32, p64}, {"c", c32, c64}, {"tc", tc32, tc64}, {"h", h32, h64}} {
+					for i := range cmp.want {
+						if d := math.Abs(float64(cmp.got[i]) - cmp.want[i]); d > 1e-6*(1+math.Abs(cmp.want[i])) {
+							t.Fatalf("LSTMForward32 B=%d H=%d alias=%v %s[%d] = %g, want %g",
+								B, H, alias, cmp.name, i, cmp.got[i], cmp.want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestLSTMForwardHand checks one unit by hand: all pre-activations 0, c_prev = 1:
+// i = f = o = ½, g = 0, so c = ½, h = ½·tanh(½).
+func TestLSTMForwardHand(t *testing.T) {
+	pre := make([]float64, 4)
+	c, tc, h := make([]float64, 1), make([]float64, 1), make([]float64, 1)
+	LSTMForward64(pre, []float64{1}, c, tc, h, 1, 1)
+	if c[0] != 0.5 || h[0] != 0.5*math.Tanh(0.5) || pre[0] != 0.5 || pre[2] != 0 {
+		t.Errorf("c=%g h=%g gates=%v", c[0], h[0], pre)
+	}
+}
+
+func to64(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
+func TestFloat64(t *testing.T) {
+	x := []float64{-800, -3, -1e-300, 0, 0.5, 2, 800, math.NaN()}
+	d := make([]float64, len(x))
+	Exp64(d, x)
+	Sigmoid64(d, x)
+	for i, v := range x {
+		want := 1 / (1 + math.Exp(-v))
+		if d[i] != want && !(math.IsNaN(d[i]) && math.IsNaN(want)) {
+			t.Errorf("Sigmoid64(%g) = %g, want %g", v, d[i], want)
+		}
+	}
+	if d[0] != 0 || d[6] != 1 || d[3] != 0.5 {
+		t.Errorf("Sigmoid64 limits: %v", d)
+	}
+	Tanh64(d, x)
+	if d[1] != math.Tanh(-3) {
+		t.Errorf("Tanh64(-3) = %g", d[1])
+	}
+	Exp64(d, x)
+	if d[4] != math.Exp(0.5) {
+		t.Errorf("Exp64(0.5) = %g", d[4])
+	}
+	b := []float64{1, 2, 3, 4, 5, 6}
+	AddBias64(b, []float64{10, 20})
+	if fmt.Sprint(b) != "[11 22 13 24 15 26]" {
+		t.Errorf("AddBias64: %v", b)
+	}
+	s := []float64{1, 1}
+	SumRows64(s, b)
+	if s[0] != 1+11+13+15 || s[1] != 1+22+24+26 {
+		t.Errorf("SumRows64: %v", s)
+	}
+}
+
+func TestPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"Exp32":     func() { Exp32(make([]float32, 3), make([]float32, 4)) },
+		"Sigmoid32": func() { Sigmoid32(make([]float32, 3), nil) },
+		"Tanh64":    func() { Tanh64(make([]float64, 1), nil) },
+		"AddBias32": func() { AddBias32(make([]float32, 5), make([]float32, 2)) },
+		"AddBias64": func() { AddBias64(make([]float64, 5), nil) },
+		"SumRows32": func() { SumRows32(make([]float32, 2), make([]float32, 3)) },
+		"Axpy32":    func() { Axpy32(make([]float32, 2), 1, make([]float32, 3)) },
+		"Mul32":     func() { Mul32(make([]float32, 2), make([]float32, 2), make([]float32, 3)) },
+		"LSTMForward32": func() {
+			LSTMForward32(make([]float32, 8), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 1), 1, 2)
+		},
+		"LSTMForward64": func() { LSTMForward64(make([]float64, 7), nil, nil, nil, nil, 1, 2) },
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil {
+					t.Errorf("%s: no panic on mismatched lengths", name)
+					return
+				}
+				if !strings.Contains(fmt.Sprint(r), "vecmath."+name) {
+					t.Errorf("%s: panic %q does not name the function", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestKernelByName(t *testing.T) {
+	if _, err := kernelByName("nope"); err == nil {
+		t.Error("kernelByName(nope): no error")
+	}
+	k, err := kernelByName("go")
+	if err != nil || k.name != "go" {
+		t.Errorf("kernelByName(go) = %v, %v", k, err)
+	}
+	if Kernel() == "" {
+		t.Error("Kernel() is empty")
+	}
+}
