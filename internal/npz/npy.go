@@ -219,12 +219,42 @@ func WriteNPY(w io.Writer, a Array) error {
 // header is UTF-8), dtypes '<f4', '<f8', '<i8' and '<i4' (widened to int64), and C order only.
 // Data is []float32, []float64 or []int64; Name is empty. Reading stops right after the data.
 func ReadNPY(r io.Reader) (Array, error) {
+	h, err := readNPYHeader(r)
+	if err != nil {
+		return Array{}, err
+	}
+	return h.readData(r)
+}
+
+// npyHeader is what a .npy preamble declares.
+type npyHeader struct {
+	descr       string
+	shape       []int
+	size, width int
+	headerBytes int // preamble and header dict, the offset of the data
+}
+
+// maxHeaderShow bounds how much of a malformed header an error message quotes.
+const maxHeaderShow = 120
+
+// quoteHeader quotes at most maxHeaderShow bytes of a header for an error message.
+func quoteHeader(h string) string {
+	h = strings.TrimSpace(h)
+	if len(h) > maxHeaderShow {
+		return fmt.Sprintf("%q… (%d bytes)", h[:maxHeaderShow], len(h))
+	}
+	return fmt.Sprintf("%q", h)
+}
+
+// readNPYHeader reads and checks the preamble and header dict of a .npy array.
+func readNPYHeader(r io.Reader) (npyHeader, error) {
+	var h npyHeader
 	var pre [8]byte
 	if n, err := io.ReadFull(r, pre[:]); err != nil {
-		return Array{}, errors.Errorf("npy: truncated preamble (%d of 8 bytes)", n)
+		return h, errors.Errorf("npy: truncated preamble (%d of 8 bytes)", n)
 	}
 	if string(pre[:6]) != magic {
-		return Array{}, errors.Errorf("npy: bad magic %q (want %q)", pre[:6], magic)
+		return h, errors.Errorf("npy: bad magic %q (want %q)", pre[:6], magic)
 	}
 	major, minor := pre[6], pre[7]
 	var hlen int
@@ -232,35 +262,38 @@ func ReadNPY(r io.Reader) (Array, error) {
 	case 1:
 		var l [2]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return Array{}, errors.New("npy: truncated header length")
+			return h, errors.New("npy: truncated header length")
 		}
 		hlen = int(binary.LittleEndian.Uint16(l[:]))
+		h.headerBytes = 10 + hlen
 	case 2, 3:
 		var l [4]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return Array{}, errors.New("npy: truncated header length")
+			return h, errors.New("npy: truncated header length")
 		}
 		hlen = int(binary.LittleEndian.Uint32(l[:]))
 		if hlen > 1<<24 {
-			return Array{}, errors.Errorf("npy: header length %d is implausibly large", hlen)
+			return h, errors.Errorf("npy: header length %d is implausibly large", hlen)
 		}
+		h.headerBytes = 12 + hlen
 	default:
-		return Array{}, errors.Errorf("npy: unsupported format version %d.%d", major, minor)
+		return h, errors.Errorf("npy: unsupported format version %d.%d", major, minor)
 	}
-	hdr := make([]byte, hlen)
-	if n, err := io.ReadFull(r, hdr); err != nil {
-		return Array{}, errors.Errorf("npy: truncated header (%d of %d bytes)", n, hlen)
+	hdr := make([]byte, 0, min(hlen, 1<<16))
+	hdr, err := readUpTo(r, hdr, hlen)
+	if err != nil || len(hdr) < hlen {
+		return h, errors.Errorf("npy: truncated header (%d of %d bytes)", len(hdr), hlen)
 	}
 	descr, fortran, shape, err := parseHeader(string(hdr))
 	if err != nil {
-		return Array{}, errors.Wrapf(err, "npy: header %q", strings.TrimSpace(string(hdr)))
+		return h, errors.Wrapf(err, "npy: header %s", quoteHeader(string(hdr)))
 	}
 	if fortran {
-		return Array{}, errors.New("npy: 'fortran_order': True is not supported (save with C order)")
+		return h, errors.New("npy: 'fortran_order': True is not supported (save with C order)")
 	}
 	size := shapeSize(shape)
 	if size < 0 {
-		return Array{}, errors.Errorf("npy: invalid shape %v", shape)
+		return h, errors.Errorf("npy: invalid shape %v", shape)
 	}
 	var width int
 	switch descr {
@@ -269,19 +302,41 @@ func ReadNPY(r io.Reader) (Array, error) {
 	case "<f8", "<i8":
 		width = 8
 	default:
-		return Array{}, errors.Errorf("npy: unsupported dtype %q (supported: '<f4', '<f8', '<i8', '<i4')", descr)
+		return h, errors.Errorf("npy: unsupported dtype %q (supported: '<f4', '<f8', '<i8', '<i4')", descr)
 	}
 	if size > math.MaxInt/width {
-		return Array{}, errors.Errorf("npy: shape %v is too large", shape)
+		return h, errors.Errorf("npy: shape %v is too large", shape)
 	}
-	data, got, err := readData(r, descr, size, width)
+	h.descr, h.shape, h.size, h.width = descr, shape, size, width
+	return h, nil
+}
+
+// readUpTo appends up to n bytes of r to buf, growing it as bytes arrive.
+func readUpTo(r io.Reader, buf []byte, n int) ([]byte, error) {
+	var chunk [4096]byte
+	for len(buf) < n {
+		m, err := r.Read(chunk[:min(len(chunk), n-len(buf))])
+		buf = append(buf, chunk[:m]...)
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// readData reads the array's data after its header.
+func (h npyHeader) readData(r io.Reader) (Array, error) {
+	data, got, err := readData(r, h.descr, h.size, h.width)
 	if err != nil {
-		return Array{}, errors.Wrapf(err, "npy: reading %s data of shape %v", descr, shape)
+		return Array{}, errors.Wrapf(err, "npy: reading %s data of shape %v", h.descr, h.shape)
 	}
-	if got < size {
-		return Array{}, errors.Errorf("npy: truncated data: shape %v needs %d bytes, got %d", shape, size*width, got*width)
+	if got < h.size {
+		return Array{}, errors.Errorf("npy: truncated data: shape %v needs %d bytes, got %d", h.shape, h.size*h.width, got*h.width)
 	}
-	return Array{Shape: shape, Data: data}, nil
+	return Array{Shape: h.shape, Data: data}, nil
 }
 
 // readData decodes size elements of the given dtype, growing the result as bytes arrive so that a
