@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package blas
+
+// available lists the kernel sets this CPU runs, fastest first.
+func available() []kernelSet { return []kernelSet{goKernels} }
