@@ -42,7 +42,7 @@ func (l *Linear) Forward(g *Graph, x *G.Node) (*G.Node, error) {
 	if err != nil || l.Bias == nil {
 		return y, errors.Wrapf(err, "nn: linear %s", l.Weight.Name)
 	}
-	y, err = G.BroadcastAdd(y, g.Bind(l.Bias), nil, []byte{0})
+	y, err = AddBias(y, g.Bind(l.Bias))
 	return y, errors.Wrapf(err, "nn: linear %s", l.Bias.Name)
 }
 
