@@ -30,8 +30,10 @@ func (c *chain) do(n *G.Node, err error) *G.Node {
 // checkpoints write as PyTorch's (D,) vectors. Unlike BatchNorm it needs no running statistics:
 // training and evaluation compute the same thing.
 //
-// It is composed of Mean, Sub, Square, Sqrt and Div, whose gradients are Gorgonia's symbolic ones
-// (InverseSqrt is avoided: its gradient is wrong in Gorgonia v0.9.18).
+// Forward runs it as one fused op (see layerNormFused) whose gradient ops reuse the forward pass's
+// row statistics. The composed form of Mean, Sub, Square, Sqrt and Div, with Gorgonia's symbolic
+// gradients (InverseSqrt is avoided: its gradient is wrong in Gorgonia v0.9.18), is kept as the
+// reference the fused op is tested against.
 type LayerNorm struct {
 	D            int
 	Eps          float64
@@ -56,10 +58,21 @@ func NewLayerNorm(s *Store, name string, d int) (*LayerNorm, error) {
 
 // Forward normalises x over its last axis, which must have D elements. x is (N, D) or any shape
 // (…, D) (for example (B, T, D)); the result has x's shape.
+func (ln *LayerNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+	s := x.Shape()
+	k := x.Dims()
+	if k < 2 || s[k-1] != ln.D {
+		return nil, errors.Errorf("nn: layernorm %s expects (N, %d) input, got %v", ln.Weight.Name, ln.D, s)
+	}
+	y, err := layerNormFused(x, g.Bind(ln.Weight), g.Bind(ln.Bias), ln.Eps)
+	return y, errors.Wrapf(err, "nn: layernorm %s on input %v", ln.Weight.Name, s)
+}
+
+// forwardComposed is Forward composed of Gorgonia's ops, the reference of the fused op.
 //
 // x is never reshaped: in Gorgonia v0.9.18 a Reshape shares its input's memory, and an in-place
 // binary op on the reshaped node would write through it into x.
-func (ln *LayerNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+func (ln *LayerNorm) forwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
 	s := x.Shape()
 	k := x.Dims()
 	if k < 2 || s[k-1] != ln.D {
