@@ -1,4 +1,40 @@
 package blas
 
+import "golang.org/x/sys/cpu"
+
+// The amd64 kernel sets; their register blocks must match the generated assembly.
+var (
+	avx512Kernels = kernelSet{
+		name: "avx512",
+		s:    &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512)},
+		d:    &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512)},
+	}
+	avx2Kernels = kernelSet{
+		name: "avx2",
+		s:    &kernel[float32]{mr: 6, nr: 16, fn: asmMicro[float32](6, 16, sgemmAVX2)},
+		d:    &kernel[float64]{mr: 6, nr: 8, fn: asmMicro[float64](6, 8, dgemmAVX2)},
+	}
+)
+
 // available lists the kernel sets this CPU runs, fastest first.
-func available() []kernelSet { return []kernelSet{goKernels} }
+func available() []kernelSet {
+	var ks []kernelSet
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		ks = append(ks, avx512Kernels)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernels)
+	}
+	return append(ks, goKernels)
+}
+
+// asmMicro wraps an assembly kernel of an mr×nr tile as a microFunc, checking the bounds of
+// everything it will read or write.
+func asmMicro[T float](mr, nr int, f func(k int, a, b *T, ldb int, c *T, ldc int, alpha, beta T, load bool)) microFunc[T] {
+	return func(k int, a, b []T, ldb int, c []T, ldc int, alpha, beta T, load bool) {
+		_ = a[k*mr-1]
+		_ = b[(k-1)*ldb+nr-1]
+		_ = c[(mr-1)*ldc+nr-1]
+		f(k, &a[0], &b[0], ldb, &c[0], ldc, alpha, beta, load)
+	}
+}

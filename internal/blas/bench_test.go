@@ -1,0 +1,87 @@
+package blas
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// benchImpl is one BLAS compared in the benchmarks.
+type benchImpl struct {
+	name string
+	impl blas.Float32
+}
+
+// benchImpls are the BLASes compared: this package, gonum, and (with -tags openblas) OpenBLAS.
+var benchImpls = []benchImpl{{"zoo", Implementation{}}, {"gonum", gonum.Implementation{}}}
+
+// w16Shapes are the forward products m×k·k×n of workloads W1–W6.
+var w16Shapes = [][3]int{
+	{32, 1024, 64}, {32, 1024, 256}, {2048, 1024, 256}, {2048, 1024, 64}, {2048, 93, 256},
+	{128, 256, 784}, {128, 256, 256}, {2048, 384, 128}, {2048, 512, 128},
+}
+
+// BenchmarkSgemm times the products of W1–W6 and their backward forms: for C = A·B (m×k·k×n),
+// "NN" is A·B, "NT" is dA = dC·Bᵀ (m×n·(k×n)ᵀ) and "TN" is dB = Aᵀ·dC ((m×k)ᵀ·m×n), for each
+// BLAS side by side. The metric is GFLOP/s.
+func BenchmarkSgemm(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	for _, s := range w16Shapes {
+		m, n, k := s[0], s[1], s[2]
+		forms := []struct {
+			name    string
+			tA, tB  blas.Transpose
+			m, n, k int
+		}{
+			{"NN", blas.NoTrans, blas.NoTrans, m, n, k},
+			{"NT", blas.NoTrans, blas.Trans, m, k, n},
+			{"TN", blas.Trans, blas.NoTrans, k, n, m},
+		}
+		for _, f := range forms {
+			ar, ac := f.m, f.k
+			if f.tA == blas.Trans {
+				ar, ac = f.k, f.m
+			}
+			br, bc := f.k, f.n
+			if f.tB == blas.Trans {
+				br, bc = f.n, f.k
+			}
+			a, bb := to32(randSlice(rng, ar*ac)), to32(randSlice(rng, br*bc))
+			c := make([]float32, f.m*f.n)
+			for _, im := range benchImpls {
+				b.Run(fmt.Sprintf("%dx%dx%d/%s/%s", m, k, n, f.name, im.name), func(b *testing.B) {
+					start := time.Now()
+					for i := 0; i < b.N; i++ {
+						im.impl.Sgemm(f.tA, f.tB, f.m, f.n, f.k, 1, a, ac, bb, bc, 0, c, f.n)
+					}
+					b.ReportMetric(2*float64(f.m)*float64(f.n)*float64(f.k)*float64(b.N)/time.Since(start).Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkDgemm times a square float64 product for each BLAS.
+func BenchmarkDgemm(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	for _, n := range []int{64, 256, 512} {
+		a, bb, c := randSlice(rng, n*n), randSlice(rng, n*n), make([]float64, n*n)
+		for _, im := range benchImpls {
+			f64, ok := im.impl.(blas.Float64)
+			if !ok {
+				continue
+			}
+			b.Run(fmt.Sprintf("%d/%s", n, im.name), func(b *testing.B) {
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					f64.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, bb, n, 0, c, n)
+				}
+				b.ReportMetric(2*float64(n*n*n)*float64(b.N)/time.Since(start).Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
