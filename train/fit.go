@@ -1,14 +1,17 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/internal/npz"
 	"github.com/gorgonia-zoo/modelzoo/train/optim"
 	"github.com/pkg/errors"
 )
@@ -110,6 +113,11 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	if err := cfg.Check(data); err != nil {
 		return nil, err
 	}
+	if cfg.Save != "" {
+		if err := CheckWritable(cfg.Save); err != nil {
+			return nil, errors.Wrap(err, "--save")
+		}
+	}
 	n := data.Train.Len()
 	perEpoch := n / cfg.Batch
 	total := cfg.Steps
@@ -141,10 +149,14 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 
 	res := &Result{BestVal: math.Inf(1), Stopped: "steps"}
 	step := 0
+	lastSaved := -1 // the step of the checkpoint this run last wrote
 	if cfg.Resume != "" {
 		ck, err := LoadCheckpoint(cfg.Resume, m.Store())
 		if err != nil {
 			return nil, err
+		}
+		if err := ck.Meta.Config.sameRun(cfg); err != nil {
+			return nil, errors.Wrapf(err, "resume from %s", cfg.Resume)
 		}
 		if err := ck.restoreSolver(solver, g); err != nil {
 			return nil, errors.Wrapf(err, "resume from %s", cfg.Resume)
@@ -153,6 +165,9 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			return nil, err
 		}
 		step = ck.Meta.Step
+		if cfg.Save != "" && sameCheckpoint(cfg.Save, cfg.Resume) {
+			lastSaved = step
+		}
 		if ck.Meta.BestVal != nil {
 			res.BestVal = *ck.Meta.BestVal
 		}
@@ -163,6 +178,11 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 		if cfg.Resume != "" {
 			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		if cfg.Resume != "" {
+			if err := truncateLog(cfg.LogJSONL, step); err != nil {
+				return nil, errors.Wrap(err, "--log")
+			}
 		}
 		if logf, err = os.OpenFile(cfg.LogJSONL, flags, 0o644); err != nil {
 			return nil, errors.Wrap(err, "--log")
@@ -219,6 +239,9 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 		if err := st.sync(); err != nil {
 			return nil, errors.Wrapf(err, "step %d", step)
 		}
+		if err := CheckFinite(m.Store()); err != nil {
+			return nil, errors.Errorf("step %d: after the update %v: the run diverged (try a smaller --lr or --clip)%s", step+1, err, keptNote(cfg.Save, lastSaved))
+		}
 		step++
 		res.Losses = append(res.Losses, loss)
 		sinceLoss += loss
@@ -232,6 +255,9 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			if data.Val != nil && data.Val.Len() > 0 {
 				if rec.Val, err = Evaluate(gs, data.Val, evalBatch); err != nil {
 					return nil, errors.Wrapf(err, "step %d: validation", step)
+				}
+				if l := rec.Val["loss"]; math.IsNaN(l) || math.IsInf(l, 0) {
+					return nil, errors.Errorf("step %d: validation loss is %v: the run diverged (try a smaller --lr or --clip)%s", step, l, keptNote(cfg.Save, lastSaved))
 				}
 				if rec.Val["loss"] < res.BestVal {
 					res.BestVal, bad = rec.Val["loss"], 0
@@ -256,7 +282,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 				if err := SaveCheckpoint(cfg.Save, m.Store(), g.Params(), solver, Meta{Step: step, Seed: cfg.Seed, BestVal: &best, Config: cfg, History: res.History}); err != nil {
 					return nil, err
 				}
-				res.Checkpoint = cfg.Save
+				res.Checkpoint, lastSaved = cfg.Save, step
 			}
 			if cfg.Patience > 0 && bad >= cfg.Patience {
 				res.Stopped = "early"
@@ -276,6 +302,81 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start).Seconds()
 	return res, nil
+}
+
+// sameCheckpoint tells whether two checkpoint names (with or without ".npz") are the same files.
+func sameCheckpoint(a, b string) bool {
+	pa, _, _ := paths(a)
+	pb, _, _ := paths(b)
+	return filepath.Clean(pa) == filepath.Clean(pb)
+}
+
+// keptNote tells, in an error that stops a run, which checkpoint is left as it was.
+func keptNote(save string, lastSaved int) string {
+	switch {
+	case save == "":
+		return ""
+	case lastSaved >= 0:
+		return fmt.Sprintf("; the checkpoint %s keeps step %d", save, lastSaved)
+	}
+	return fmt.Sprintf("; nothing was written to %s", save)
+}
+
+// sameRun refuses to resume a run whose data order or solver would differ from the checkpoint's:
+// other batch, seed, optimizer, order or replicas. Steps, epochs, the learning rate and its
+// schedule may change (to extend or fine-tune a run).
+func (c Config) sameRun(now Config) error {
+	type field struct {
+		flag    string
+		was, is any
+	}
+	for _, f := range []field{
+		{"--batch", c.Batch, now.Batch},
+		{"--seed", c.Seed, now.Seed},
+		{"--optimizer", c.Optimizer, now.Optimizer},
+		{"--replicas", max(c.Replicas, 1), max(now.Replicas, 1)},
+		{"sequential order", c.Sequential, now.Sequential},
+	} {
+		if f.was != f.is {
+			return errors.Errorf("the checkpoint was trained with %s %v, this run has %v", f.flag, f.was, f.is)
+		}
+	}
+	return nil
+}
+
+// truncateLog drops the records after step from a JSONL log, so that a resumed run does not
+// repeat the records an interrupted run wrote after its last checkpoint. A missing log is fine.
+func truncateLog(path string, step int) error {
+	raw, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep []byte
+	for _, line := range bytes.SplitAfter(raw, []byte("\n")) {
+		var r struct {
+			Step *int `json:"step"`
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if json.Unmarshal(line, &r) == nil && r.Step != nil && *r.Step > step {
+			continue
+		}
+		if line[len(line)-1] != '\n' {
+			continue // a record cut short by a crash
+		}
+		keep = append(keep, line...)
+	}
+	if len(keep) == len(raw) {
+		return nil
+	}
+	return npz.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(keep)
+		return err
+	})
 }
 
 // Check validates the configuration against the data, naming the flag at fault.
@@ -299,6 +400,22 @@ func (cfg Config) Check(data Data) error {
 		return errors.Errorf("--clip-value %v: must not be negative", cfg.ClipValue)
 	case cfg.Patience < 0:
 		return errors.Errorf("--patience %d: must not be negative", cfg.Patience)
+	case cfg.EvalEvery < 0:
+		return errors.Errorf("--eval-every %d: must not be negative", cfg.EvalEvery)
+	case cfg.EvalBatch < 0 || cfg.EvalBatch > maxBatch:
+		return errors.Errorf("eval batch %d: must be in [0, %d]", cfg.EvalBatch, maxBatch)
+	case cfg.Steps > maxStep || cfg.Epochs > maxStep:
+		return errors.Errorf("--epochs %d / --steps %d: at most %d", cfg.Epochs, cfg.Steps, int64(maxStep))
+	case cfg.Replicas < 0 || cfg.Replicas > maxReplicas:
+		return errors.Errorf("--replicas %d: must be in [1, %d]", cfg.Replicas, maxReplicas)
+	case cfg.Batch%max(cfg.Replicas, 1) != 0:
+		return errors.Errorf("--replicas %d: must divide --batch %d", cfg.Replicas, cfg.Batch)
+	case !(cfg.Momentum >= 0 && cfg.Momentum < 1):
+		return errors.Errorf("--momentum %v: must be in [0, 1)", cfg.Momentum)
+	case !(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0):
+		return errors.Errorf("--weight-decay %v: must be a non-negative number", cfg.WeightDecay)
+	case math.IsNaN(cfg.Clip) || math.IsInf(cfg.Clip, 0) || math.IsNaN(cfg.ClipValue) || math.IsInf(cfg.ClipValue, 0):
+		return errors.Errorf("--clip %v / --clip-value %v: must be finite", cfg.Clip, cfg.ClipValue)
 	}
 	return nil
 }
