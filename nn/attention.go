@@ -123,20 +123,38 @@ func addMask(scores, mask *G.Node) (*G.Node, error) {
 // size (N, Tq, Tk) or 1 to broadcast: CausalMask gives (1, Tq, Tk), a PaddingMask (N, 1, Tk).
 // It returns the output (N, Tq, dv) and the attention weights (N, Tq, Tk), whose rows sum to 1,
 // for inspection (heatmaps).
+//
+// It runs as two fused ops, the weights and the weighted sum of the values, with products through
+// G.WhichBLAS (see sdpaFused); the composed form of BatchedMatMul and SoftMax is kept as the
+// reference it is tested against.
 func ScaledDotProductAttention(g *Graph, q, k, v *G.Node, masks ...*G.Node) (out, weights *G.Node, err error) {
-	return attend(g, q, k, v, 0, masks)
+	if err := checkQKV(q, k, v); err != nil {
+		return nil, nil, err
+	}
+	qs, vs := q.Shape(), v.Shape()
+	return sdpaFused(g, sdpaSource{q, viewOf3(q)}, sdpaSource{k, viewOf3(k)}, sdpaSource{v, viewOf3(v)},
+		qs[0], 1/math.Sqrt(float64(qs[2])), 0, tensor.Shape{qs[0], qs[1], vs[2]}, masks)
 }
 
-// attend is ScaledDotProductAttention with dropout of probability p on the weights in training
-// graphs; the weights returned are those before dropout.
-func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights *G.Node, err error) {
+// checkQKV checks the shapes (N, Tq, d), (N, Tk, d), (N, Tk, dv) of attention's inputs.
+func checkQKV(q, k, v *G.Node) error {
 	if q.Dims() != 3 || k.Dims() != 3 || v.Dims() != 3 {
-		return nil, nil, errors.Errorf("nn: attention expects 3-D q, k, v (N, T, d), got %v, %v, %v", q.Shape(), k.Shape(), v.Shape())
+		return errors.Errorf("nn: attention expects 3-D q, k, v (N, T, d), got %v, %v, %v", q.Shape(), k.Shape(), v.Shape())
 	}
 	qs, ks, vs := q.Shape(), k.Shape(), v.Shape()
 	if qs[0] != ks[0] || ks[0] != vs[0] || qs[2] != ks[2] || ks[1] != vs[1] {
-		return nil, nil, errors.Errorf("nn: attention shapes q %v, k %v, v %v disagree: want (N,Tq,d), (N,Tk,d), (N,Tk,dv)", qs, ks, vs)
+		return errors.Errorf("nn: attention shapes q %v, k %v, v %v disagree: want (N,Tq,d), (N,Tk,d), (N,Tk,dv)", qs, ks, vs)
 	}
+	return nil
+}
+
+// attend is the composed form of ScaledDotProductAttention, with dropout of probability p on the
+// weights in training graphs; the weights returned are those before dropout.
+func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights *G.Node, err error) {
+	if err := checkQKV(q, k, v); err != nil {
+		return nil, nil, err
+	}
+	qs := q.Shape()
 	c := &chain{}
 	scores := c.do(G.BatchedMatMul(q, k, false, true))
 	scores = c.do(G.Mul(scores, g.Scalar(1/math.Sqrt(float64(qs[2])))))
@@ -178,9 +196,13 @@ func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights
 // NAME.out_proj.weight / NAME.out_proj.bias (a Linear). They are initialised as PyTorch does:
 // in_proj_weight Xavier-uniform, both biases 0, out_proj.weight U(−1/√D, 1/√D).
 //
-// The q, k and v projections each multiply by one (D, D) block of the fused weight, taken as
-// index k of its (D, 3, D) reshape, so no slice bound ever reaches 256 (see the package notes on
-// Gorgonia's slice hashing) whatever D is.
+// Self-attention (query, key and value the same node) projects with the whole fused weight in one
+// product, and the fused attention ops read every head's q, k and v where they lie in its
+// (B·T, 3D) result and write the heads' outputs merged, so no head is split or merged by a
+// transpose. Otherwise the q, k and v projections each multiply by one (D, D) block of the fused
+// weight, taken as index k of its (D, 3, D) reshape, so no slice bound ever reaches 256 (see the
+// package notes on Gorgonia's slice hashing) whatever D is. The composed form (projections,
+// reshapes, transposes and the composed ScaledDotProductAttention) is kept as the reference.
 type MultiHeadAttention struct {
 	D, Heads     int
 	InProjWeight *Tensor // (D, 3D), Transposed
@@ -251,6 +273,67 @@ func (m *MultiHeadAttention) splitHeads(x *G.Node, batch, t int) (*G.Node, error
 // weights (B·Heads, Tq, Tk), row b·Heads + h for head h of sequence b (torch's
 // need_weights=True result is their mean over heads).
 func (m *MultiHeadAttention) Forward(g *Graph, query, key, value *G.Node, batch int, masks ...*G.Node) (out, weights *G.Node, err error) {
+	name := m.InProjWeight.Name
+	tq, tk, err := m.check(query, key, value, batch)
+	if err != nil {
+		return nil, nil, err
+	}
+	dh := m.D / m.Heads
+	var src [3]sdpaSource
+	if query == key && key == value {
+		in := &Linear{In: m.D, Out: 3 * m.D, Weight: m.InProjWeight, Bias: m.InProjBias}
+		qkv, err := in.Forward(g, query)
+		if err != nil {
+			return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s: projection", name)
+		}
+		for j := range src {
+			src[j] = sdpaSource{qkv, attnView{T: tq, C: 3 * m.D, Off: j * m.D, H: m.Heads, Dh: dh}}
+		}
+	} else {
+		for j, x := range []*G.Node{query, key, value} {
+			p, err := m.project(g, x, j)
+			if err != nil {
+				return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s: projection %d", name, j)
+			}
+			t := tq
+			if j > 0 {
+				t = tk
+			}
+			src[j] = sdpaSource{p, attnView{T: t, C: m.D, H: m.Heads, Dh: dh}}
+		}
+	}
+	p := 0.0
+	if g.Train {
+		p = m.Dropout
+	}
+	o, weights, err := sdpaFused(g, src[0], src[1], src[2], batch*m.Heads, 1/math.Sqrt(float64(dh)), p, tensor.Shape{batch * tq, m.D}, masks)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+	}
+	out, err = m.OutProj.Forward(g, o)
+	return out, weights, err
+}
+
+// check validates Forward's inputs and returns the numbers of queries and keys per sequence.
+func (m *MultiHeadAttention) check(query, key, value *G.Node, batch int) (tq, tk int, err error) {
+	name := m.InProjWeight.Name
+	for i, x := range []*G.Node{query, key, value} {
+		if x == nil || x.Dims() != 2 || x.Shape()[1] != m.D || batch <= 0 || x.Shape()[0]%batch != 0 {
+			var s tensor.Shape
+			if x != nil {
+				s = x.Shape()
+			}
+			return 0, 0, errors.Errorf("nn: multi-head attention %s: input %d of shape %v is not %d sequences of %d features (B·T, D)", name, i, s, batch, m.D)
+		}
+	}
+	if value.Shape()[0] != key.Shape()[0] {
+		return 0, 0, errors.Errorf("nn: multi-head attention %s: %d keys but %d values", name, key.Shape()[0], value.Shape()[0])
+	}
+	return query.Shape()[0] / batch, key.Shape()[0] / batch, nil
+}
+
+// forwardComposed is Forward composed of Gorgonia's ops, the reference of the fused form.
+func (m *MultiHeadAttention) forwardComposed(g *Graph, query, key, value *G.Node, batch int, masks ...*G.Node) (out, weights *G.Node, err error) {
 	name := m.InProjWeight.Name
 	for i, x := range []*G.Node{query, key, value} {
 		if x == nil || x.Dims() != 2 || x.Shape()[1] != m.D || batch <= 0 || x.Shape()[0]%batch != 0 {

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"hash"
-	"hash/fnv"
 	"math"
 
 	"github.com/chewxy/hm"
@@ -14,9 +13,10 @@ import (
 
 // GELU is the Gaussian error linear unit x·Φ(x) with Φ the standard normal distribution function
 // (Hendrycks & Gimpel 2016), computed exactly through erf as torch.nn.GELU() does. Gorgonia has no
-// erf, so this is a graph op of its own whose derivative Φ(x) + x·φ(x) is another such op.
+// erf, so this is a graph op of its own, writing into a buffer it keeps across runs, whose
+// gradient dy·(Φ(x) + x·φ(x)) is another such op.
 func GELU(x *G.Node) (*G.Node, error) {
-	y, err := G.ApplyOp(geluOp{}, x)
+	y, err := G.ApplyOp(&geluOp{id: fusedID()}, x)
 	return y, errors.Wrap(err, "nn: gelu")
 }
 
@@ -56,44 +56,42 @@ func FeedForwardActivation(name string) (Activation, error) {
 	return f, nil
 }
 
-// geluOp is x·Φ(x), elementwise; geluGradOp is its derivative Φ(x) + x·φ(x).
-type geluOp struct{}
-type geluGradOp struct{}
+// geluOp is x·Φ(x), elementwise, into a buffer of its own; its gradient is one geluGradOp,
+// dy·(Φ(x) + x·φ(x)), from x and dy.
+type geluOp struct {
+	id  uint64
+	out *tensor.Dense
+}
 
 func geluF(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 func geluD(x float64) float64 {
 	return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
 }
 
-// mapFloat applies f to every element of a float32 or float64 value, into a new value.
-func mapFloat(name string, v G.Value, f func(float64) float64) (G.Value, error) {
-	switch t := v.(type) {
-	case *tensor.Dense:
-		out := t.Clone().(*tensor.Dense)
-		switch d := out.Data().(type) {
-		case []float64:
-			for i, x := range d {
-				d[i] = f(x)
-			}
-		case []float32:
-			for i, x := range d {
-				d[i] = float32(f(float64(x)))
-			}
-		default:
-			return nil, errors.Errorf("nn: %s of a %v tensor: only float32 and float64", name, t.Dtype())
-		}
-		return out, nil
-	case *G.F64:
-		r := G.F64(f(float64(*t)))
-		return &r, nil
-	case *G.F32:
-		r := G.F32(float32(f(float64(*t))))
-		return &r, nil
+func geluLoop[T fnum](x, y []T) {
+	for i, v := range x {
+		y[i] = T(geluF(float64(v)))
 	}
-	return nil, errors.Errorf("nn: %s of a %T value: only float32 and float64", name, v)
 }
 
-func unaryType() hm.Type { return hm.NewFnType(hm.TypeVariable('a'), hm.TypeVariable('a')) }
+func geluGradLoop[T fnum](x, dy, dx []T) {
+	for i, v := range x {
+		dx[i] = dy[i] * T(geluD(float64(v)))
+	}
+}
+
+// geluScalar applies f to a scalar value; the ops are elementwise and accept scalars too.
+func geluScalar(v G.Value, f func(float64) float64) (G.Value, bool) {
+	switch t := v.(type) {
+	case *G.F64:
+		r := G.F64(f(float64(*t)))
+		return &r, true
+	case *G.F32:
+		r := G.F32(float32(f(float64(*t))))
+		return &r, true
+	}
+	return nil, false
+}
 
 func unaryShape(name string, ds ...G.DimSizer) (tensor.Shape, error) {
 	if len(ds) != 1 {
@@ -106,57 +104,101 @@ func unaryShape(name string, ds ...G.DimSizer) (tensor.Shape, error) {
 	return s.Clone(), nil
 }
 
-func opHash(name string) uint32 {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(name))
-	return h.Sum32()
+func (op *geluOp) Arity() int { return 1 }
+func (op *geluOp) Type() hm.Type {
+	return hm.NewFnType(hm.TypeVariable('a'), hm.TypeVariable('a'))
 }
-
-func (geluOp) Arity() int                                        { return 1 }
-func (geluOp) Type() hm.Type                                     { return unaryType() }
-func (geluOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) { return unaryShape("gelu", ds...) }
-func (geluOp) Do(vs ...G.Value) (G.Value, error) {
+func (op *geluOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return unaryShape("gelu", ds...)
+}
+func (op *geluOp) Do(vs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, vs...) }
+func (op *geluOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
 	if len(vs) != 1 {
 		return nil, errors.Errorf("nn: gelu takes 1 input, got %d", len(vs))
 	}
-	return mapFloat("gelu", vs[0], geluF)
+	if r, ok := geluScalar(vs[0], geluF); ok {
+		return r, nil
+	}
+	x, err := fusedDense("gelu input", vs[0])
+	if err != nil {
+		return nil, err
+	}
+	y := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
+	switch xd := x.Data().(type) {
+	case []float32:
+		geluLoop(xd, y.Data().([]float32))
+	case []float64:
+		geluLoop(xd, y.Data().([]float64))
+	}
+	return y, nil
 }
-func (geluOp) ReturnsPtr() bool          { return false }
-func (geluOp) CallsExtern() bool         { return false }
-func (geluOp) OverwritesInput() int      { return -1 }
-func (geluOp) WriteHash(h hash.Hash)     { _, _ = h.Write([]byte("nn.gelu")) }
-func (geluOp) Hashcode() uint32          { return opHash("nn.gelu") }
-func (geluOp) String() string            { return "GELU" }
-func (geluOp) DiffWRT(inputs int) []bool { return []bool{true} }
-func (geluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+func (op *geluOp) ReturnsPtr() bool          { return false }
+func (op *geluOp) CallsExtern() bool         { return false }
+func (op *geluOp) OverwritesInput() int      { return -1 }
+func (op *geluOp) WriteHash(h hash.Hash)     { fusedWriteHash(h, "nn.gelu", op.id) }
+func (op *geluOp) Hashcode() uint32          { return fusedHash("nn.gelu", op.id) }
+func (op *geluOp) String() string            { return fmt.Sprintf("GELU#%d", op.id) }
+func (op *geluOp) DiffWRT(inputs int) []bool { return []bool{true} }
+func (op *geluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, errors.Errorf("nn: gelu gradient: 1 input expected, got %d", len(inputs))
 	}
-	d, err := G.ApplyOp(geluGradOp{}, inputs[0])
-	if err != nil {
-		return nil, errors.Wrap(err, "nn: gelu gradient")
-	}
-	dx, err := G.HadamardProd(grad, d)
+	dx, err := G.ApplyOp(&geluGradOp{id: fusedID()}, inputs[0], grad)
 	return G.Nodes{dx}, errors.Wrap(err, "nn: gelu gradient")
 }
 
-func (geluGradOp) Arity() int    { return 1 }
-func (geluGradOp) Type() hm.Type { return unaryType() }
-func (geluGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	return unaryShape("gelu'", ds...)
+// geluGradOp is dy·(Φ(x) + x·φ(x)) from x and dy.
+type geluGradOp struct {
+	id  uint64
+	out *tensor.Dense
 }
-func (geluGradOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 1 {
-		return nil, errors.Errorf("nn: gelu' takes 1 input, got %d", len(vs))
+
+func (op *geluGradOp) Arity() int { return 2 }
+func (op *geluGradOp) Type() hm.Type {
+	return hm.NewFnType(hm.TypeVariable('a'), hm.TypeVariable('a'), hm.TypeVariable('a'))
+}
+func (op *geluGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != 2 {
+		return nil, errors.Errorf("nn: gelu' takes 2 inputs, got %d", len(ds))
 	}
-	return mapFloat("gelu'", vs[0], geluD)
+	return unaryShape("gelu'", ds[0])
 }
-func (geluGradOp) ReturnsPtr() bool      { return false }
-func (geluGradOp) CallsExtern() bool     { return false }
-func (geluGradOp) OverwritesInput() int  { return -1 }
-func (geluGradOp) WriteHash(h hash.Hash) { _, _ = h.Write([]byte("nn.gelu'")) }
-func (geluGradOp) Hashcode() uint32      { return opHash("nn.gelu'") }
-func (geluGradOp) String() string        { return "GELU'" }
+func (op *geluGradOp) Do(vs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, vs...) }
+func (op *geluGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	if len(vs) != 2 {
+		return nil, errors.Errorf("nn: gelu' takes 2 inputs, got %d", len(vs))
+	}
+	if d, ok := geluScalar(vs[0], geluD); ok {
+		g, err := scalarF64("gelu' gradient", vs[1])
+		if err != nil {
+			return nil, err
+		}
+		r, _ := geluScalar(d, func(v float64) float64 { return v * g })
+		return r, nil
+	}
+	in, err := fusedInputs("gelu'", 2, vs)
+	if err != nil {
+		return nil, err
+	}
+	x, dy := in[0], in[1]
+	if dy.DataSize() != x.DataSize() {
+		return nil, errors.Errorf("nn: gelu': input %v, gradient %v", x.Shape(), dy.Shape())
+	}
+	dx := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
+	switch xd := x.Data().(type) {
+	case []float32:
+		geluGradLoop(xd, dy.Data().([]float32), dx.Data().([]float32))
+	case []float64:
+		geluGradLoop(xd, dy.Data().([]float64), dx.Data().([]float64))
+	}
+	return dx, nil
+}
+func (op *geluGradOp) ReturnsPtr() bool      { return false }
+func (op *geluGradOp) CallsExtern() bool     { return false }
+func (op *geluGradOp) OverwritesInput() int  { return -1 }
+func (op *geluGradOp) WriteHash(h hash.Hash) { fusedWriteHash(h, "nn.gelu'", op.id) }
+func (op *geluGradOp) Hashcode() uint32      { return fusedHash("nn.gelu'", op.id) }
+func (op *geluGradOp) String() string        { return fmt.Sprintf("GELU'#%d", op.id) }
 
 // FeedForward is the position-wise feed-forward block of a transformer layer:
 //

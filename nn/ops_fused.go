@@ -145,3 +145,14 @@ func shapeOf(what string, d G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
+
+// scalarF64 reads a float scalar value.
+func scalarF64(what string, v G.Value) (float64, error) {
+	switch s := v.(type) {
+	case *G.F64:
+		return float64(*s), nil
+	case *G.F32:
+		return float64(*s), nil
+	}
+	return 0, errors.Errorf("nn: %s is a %T, want a float scalar", what, v)
+}
