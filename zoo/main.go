@@ -7,7 +7,7 @@
 //	zoo help [COMMAND]                flags of a command, with their defaults
 //
 // Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
-// a failure while running exits with status 1.
+// a failure while running exits with status 1; an internal error (a bug) with status 3.
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -37,11 +38,23 @@ usage:
   zoo eval MODEL --checkpoint FILE  evaluate a saved model
   zoo sample MODEL [--checkpoint F] generate text from a trained or prebuilt text model
   zoo compare EXPERIMENT|all|list   reproduce the lecture's claims: tables, CSV, plots
+  zoo bench W1…W6|all [--torch]     time training steps of the reference workloads, beside PyTorch
   zoo help [train|eval]             every flag of a command, with its default
 `
 
 // run is the whole command: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	// No input should reach a panic; if one does, it is a bug: one line and status 3, not a
+	// stack trace that reads like a usage error.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "zoo: internal error: %v (please report it with the command line; ZOO_TRACEBACK=1 prints the stack)\n", p)
+			if os.Getenv("ZOO_TRACEBACK") != "" {
+				fmt.Fprintf(stderr, "%s\n", debug.Stack())
+			}
+			status = 3
+		}
+	}()
 	err := dispatch(args, stdout, stderr)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -71,6 +84,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return list(stdout)
 	case "compare":
 		return compareCmd(rest, stdout, stderr)
+	case "bench":
+		return benchCmd(rest, stdout, stderr)
 	case "train":
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
