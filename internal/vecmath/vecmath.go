@@ -36,11 +36,14 @@ func checkRows(fn, what string, total, n int) {
 
 // Exp32 sets dst[i] = e^x[i].
 //
-// The maximum error over all float32 inputs is 2 ulp of the correctly rounded result (measured by
-// TestExp32Sweep: every float32 in [−104, 89] against math.Exp). Like math.Exp it returns +Inf for
-// x > 88.7228 (the overflow threshold), 0 below −103.98, 1 for ±0 and NaN for NaN; results below
-// the smallest normal float32 (x < −87.34) are denormal and carry a larger relative error, though
-// never more than 2 ulp of the denormal spacing.
+// The error is at most 1 ulp of the exact result over all float32 inputs (TestSweep compares
+// every implementation with math.Exp on a dense sample of [−104, 89], and on every float32 there
+// with ZOO_VECMATH_SWEEP=full; the assembly measures 0.87 ulp, the portable loop 0.5). Like
+// math.Exp it returns +Inf above the overflow threshold 88.72284, 0 below −103.97208, 1 for ±0
+// and NaN for NaN; results below 2^−126 (x < −87.34) are denormal and rounded once.
+//
+// The assembly computes n = round(x·log2 e), r = x − n·ln2 in two parts (|r| ≤ ln2/2), e^r by a
+// degree-7 polynomial and scales by 2^n through the exponent bits.
 func Exp32(dst, x []float32) {
 	checkLen("Exp32", len(dst), len(x))
 	kern.exp32(dst, x)
@@ -48,9 +51,11 @@ func Exp32(dst, x []float32) {
 
 // Sigmoid32 sets dst[i] = 1/(1+e^−x[i]).
 //
-// The maximum relative error over all float32 inputs is 3 ulp of the correctly rounded result
-// (TestSigmoid32Sweep). Sigmoid32(+Inf) = 1, Sigmoid32(−Inf) = 0, NaN gives NaN; results decay to 0
-// below x ≈ −103.3 as in float64 rounded to float32.
+// The error is at most 3 ulp of the exact result over all float32 inputs (TestSweep, against
+// float64 on [−105, 105]; the assembly measures 2.3 ulp). It is computed from e = e^−|x| as
+// 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0, so it neither overflows nor loses relative accuracy
+// for large negative x: results decay through the denormals to 0 below x ≈ −103.97.
+// Sigmoid32(+Inf) = 1, Sigmoid32(−Inf) = 0, Sigmoid32(±0) = ½, NaN gives NaN.
 func Sigmoid32(dst, x []float32) {
 	checkLen("Sigmoid32", len(dst), len(x))
 	kern.sigmoid32(dst, x)
@@ -58,9 +63,11 @@ func Sigmoid32(dst, x []float32) {
 
 // Tanh32 sets dst[i] = tanh(x[i]).
 //
-// The maximum error over all float32 inputs is 3 ulp of the correctly rounded result
-// (TestTanh32Sweep), including near 0, where tanh(x) ≈ x keeps full relative accuracy and the sign of
-// −0 is kept. The result saturates to ±1 for |x| > 9.01 and is NaN for NaN.
+// The error is at most 2 ulp of the exact result over all float32 inputs (TestSweep, against
+// math.Tanh on [−100, 100]; the assembly measures 1.42 ulp). For |x| < 0.625 the assembly uses
+// the odd polynomial x + x³·P(x²), which keeps full relative accuracy near 0 (tanh(x) = x for
+// |x| < 2^−12, and tanh(−0) = −0); above, sign(x)·(1 − 2e/(1+e)) with e = e^−2|x|, which
+// saturates to exactly ±1 for |x| ≥ 9.02. NaN gives NaN.
 func Tanh32(dst, x []float32) {
 	checkLen("Tanh32", len(dst), len(x))
 	kern.tanh32(dst, x)
@@ -94,8 +101,7 @@ func Max32(x []float32) float32 {
 
 // Sum32 returns the sum of the elements of x (0 for an empty slice). The sum is accumulated in
 // float32 in several interleaved partial sums (as a SIMD loop does), so it may differ from the
-// sequential loop by rounding; the error bound is that of pairwise-free float32 summation,
-// |error| ≤ (len(x)/16+16)·ε·Σ|x[i]| with ε = 2^−24.
+// sequential loop by rounding: |error| ≤ (len(x)/16+32)·ε·Σ|x[i]| with ε = 2^−24.
 func Sum32(x []float32) float32 {
 	return kern.sum32(x)
 }

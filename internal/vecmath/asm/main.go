@@ -1,0 +1,552 @@
+// Command asm generates the amd64 assembly of package vecmath: the float32 loops in an AVX2+FMA
+// form (8 lanes, YMM registers 0–15 only, so that it runs on processors without AVX-512) and an
+// AVX-512 form (16 lanes). Run it through go generate in the parent directory:
+//
+//	go generate ./internal/vecmath
+//
+// Every function processes only the whole vectors of its slices (len rounded down to 8 or 16
+// lanes); the Go wrappers in package vecmath handle the remaining elements.
+//
+// The approximations, shared by both forms:
+//
+//	exp(x):  x clamped to [−104, 89] (NaN kept); n = round(x·log2 e); r = x − n·ln2_hi − n·ln2_lo
+//	         (|r| ≤ ln2/2, exact first step under FMA); e^r by the degree-7 Horner polynomial of
+//	         Cephes' expf; then ·2^n in two exact steps 2^⌊n/2⌋·2^(n−⌊n/2⌋) (AVX2) or by VSCALEFPS
+//	         (AVX-512), so that overflow gives +Inf and denormal results are rounded once.
+//	sigmoid: e = exp(−|x|) ∈ (0, 1]; σ(x) = 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0 (no overflow, no
+//	         cancellation, full relative accuracy for tiny results).
+//	tanh:    |x| < 0.625: x + x³·P(x²) (the odd polynomial of Cephes' tanhf, exact in sign and at 0);
+//	         otherwise sign(x)·(1 − 2e/(1+e)) with e = exp(−2|x|), which saturates to ±1.
+package main
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Constants, each replicated over 64 bytes so that a YMM or ZMM memory operand reads it.
+var constNames = []struct {
+	name string
+	bits uint32
+}{
+	{"one", f32(1)},
+	{"log2e", f32(math.Log2E)},
+	{"ln2hi", f32(0.693145751953125)},
+	{"ln2lo", f32(1.428606765330187045e-06)},
+	{"explo", f32(-104)},
+	{"exphi", f32(89)},
+	{"p0", f32(1.9875691500e-4)},
+	{"p1", f32(1.3981999507e-3)},
+	{"p2", f32(8.3334519073e-3)},
+	{"p3", f32(4.1665795894e-2)},
+	{"p4", f32(1.6666665459e-1)},
+	{"p5", f32(5.0000001201e-1)},
+	{"bias", 127},
+	{"sign", 0x80000000},
+	{"abs", 0x7fffffff},
+	{"minus2", f32(-2)},
+	{"tanhthr", f32(0.625)},
+	{"t0", f32(-5.70498872745e-3)},
+	{"t1", f32(2.06390887954e-2)},
+	{"t2", f32(-5.37397155531e-2)},
+	{"t3", f32(1.33314422036e-1)},
+	{"t4", f32(-3.33332819422e-1)},
+	{"nan", 0x7fc00000},
+}
+
+// text starts a function whose slices and pointers do not escape, so that callers may pass
+// stack buffers.
+func text(name, sig string) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+}
+
+func f32(v float64) uint32 { return math.Float32bits(float32(v)) }
+
+var mem = map[string]Mem{}
+
+func defineConsts() {
+	for _, c := range constNames {
+		m := GLOBL("vm_"+c.name, RODATA|NOPTR)
+		for i := 0; i < 16; i++ {
+			DATA(4*i, U32(c.bits))
+		}
+		mem[c.name] = m
+	}
+}
+
+// isa is one instruction set: its width and the instructions that differ.
+type isa struct {
+	name   string // suffix of the function names
+	w      int    // lanes
+	avx512 bool
+	regs   map[string]VecVirtual // constants preloaded in registers in the current function
+}
+
+func (s *isa) vec() VecVirtual {
+	if s.avx512 {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// preload loads constants into registers before a loop.
+func (s *isa) preload(names ...string) {
+	s.regs = map[string]VecVirtual{}
+	for _, n := range names {
+		v := s.vec()
+		VMOVUPS(mem[n], v)
+		s.regs[n] = v
+	}
+}
+
+// c is a constant as an operand: its register when preloaded, else its memory.
+func (s *isa) c(name string) Op {
+	if v, ok := s.regs[name]; ok {
+		return v
+	}
+	m, ok := mem[name]
+	if !ok {
+		panic("no constant " + name)
+	}
+	return m
+}
+
+// r is a constant that must be in a register.
+func (s *isa) r(name string) VecVirtual {
+	v, ok := s.regs[name]
+	if !ok {
+		panic(fmt.Sprintf("%s: constant %s not preloaded", s.name, name))
+	}
+	return v
+}
+
+func (s *isa) or(a, b, dst Op) {
+	if s.avx512 {
+		VPORD(a, b, dst)
+	} else {
+		VORPS(a, b, dst)
+	}
+}
+
+func (s *isa) and(a, b, dst Op) {
+	if s.avx512 {
+		VPANDD(a, b, dst)
+	} else {
+		VANDPS(a, b, dst)
+	}
+}
+
+// exp returns e^x; x is left unchanged.
+func (s *isa) exp(x VecVirtual) VecVirtual {
+	t := s.vec()
+	VMAXPS(x, s.r("explo"), t) // max(lo, x), NaN in x kept (second source)
+	VMINPS(t, s.r("exphi"), t) // min(hi, t), NaN in t kept
+	n := s.vec()
+	VMULPS(s.c("log2e"), t, n)
+	if s.avx512 {
+		VRNDSCALEPS(U8(0), n, n)
+	} else {
+		VROUNDPS(U8(0), n, n)
+	}
+	VFNMADD231PS(s.c("ln2hi"), n, t) // t = x − n·ln2_hi (exact)
+	VFNMADD231PS(s.c("ln2lo"), n, t) // r
+	p := s.vec()
+	VMOVUPS(s.c("p0"), p)
+	for _, k := range []string{"p1", "p2", "p3", "p4", "p5", "one", "one"} {
+		VFMADD213PS(s.c(k), t, p) // p = p·r + c_k
+	}
+	if s.avx512 {
+		VSCALEFPS(n, p, p)
+		return p
+	}
+	ni := s.vec()
+	VCVTPS2DQ(n, ni)
+	n1 := s.vec()
+	VPSRAD(U8(1), ni, n1)
+	VPSUBD(n1, ni, ni) // n2 = n − n1
+	VPADDD(s.c("bias"), n1, n1)
+	VPSLLD(U8(23), n1, n1)
+	VPADDD(s.c("bias"), ni, ni)
+	VPSLLD(U8(23), ni, ni)
+	VMULPS(n1, p, p)
+	VMULPS(ni, p, p)
+	return p
+}
+
+// sigmoid returns 1/(1+e^−x); x is left unchanged.
+func (s *isa) sigmoid(x VecVirtual) VecVirtual {
+	a := s.vec()
+	s.or(s.c("sign"), x, a) // −|x|
+	e := s.exp(a)
+	d := s.vec()
+	VADDPS(s.r("one"), e, d)
+	num := s.vec()
+	if s.avx512 {
+		k := K()
+		VCMPPS(U8(1), s.r("zero"), x, k) // x < 0
+		VBLENDMPS(e, s.r("one"), k, num)
+	} else {
+		VBLENDVPS(x, e, s.r("one"), num) // sign of x ? e : 1
+	}
+	VDIVPS(d, num, num)
+	return num
+}
+
+// tanh returns tanh(x); x is left unchanged. Both branches work on |x| and the sign of x is
+// put back last, so that tanh(−0) = −0.
+func (s *isa) tanh(x VecVirtual) VecVirtual {
+	a := s.vec()
+	s.and(s.c("abs"), x, a)
+	m := s.vec()
+	VMULPS(s.c("minus2"), a, m)
+	e := s.exp(m)
+	d := s.vec()
+	VADDPS(s.r("one"), e, d)
+	VADDPS(e, e, e)
+	VDIVPS(d, e, e)          // 2e/(1+e)
+	VSUBPS(e, s.r("one"), e) // large branch: 1 − 2e/(1+e)
+
+	z := s.vec()
+	VMULPS(a, a, z)
+	p := s.vec()
+	VMOVUPS(s.c("t0"), p)
+	for _, k := range []string{"t1", "t2", "t3", "t4"} {
+		VFMADD213PS(s.c(k), z, p)
+	}
+	VMULPS(a, z, z)      // |x|³
+	VFMADD213PS(a, z, p) // small branch: |x| + |x|³·P(x²)
+
+	if s.avx512 {
+		k := K()
+		VCMPPS(U8(1), s.c("tanhthr"), a, k) // |x| < 0.625
+		VBLENDMPS(p, e, k, e)
+	} else {
+		VCMPPS(U8(1), s.c("tanhthr"), a, a)
+		VBLENDVPS(a, p, e, e)
+	}
+	sg := s.vec()
+	s.and(s.c("sign"), x, sg)
+	s.or(sg, e, e)
+	return e
+}
+
+// unary emits func(dst, x []float32) applying f to every whole vector.
+func (s *isa) unary(name string, f func(VecVirtual) VecVirtual, consts ...string) {
+	text(name+s.name, "func(dst, x []float32)")
+	Doc(fmt.Sprintf("%s%s applies %s to the first len(dst)/%d·%d elements of x.", name, s.name, name, s.w, s.w))
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	s.preload(consts...)
+	if s.avx512 {
+		if _, ok := s.regs["zero"]; !ok {
+			z := s.vec()
+			VPXORD(z, z, z)
+			s.regs["zero"] = z
+		}
+	}
+	SHRQ(U8(log2(s.w)), n)
+	JZ(LabelRef(name + s.name + "_done"))
+	Label(name + s.name + "_loop")
+	v := s.vec()
+	VMOVUPS(Mem{Base: x}, v)
+	r := f(v)
+	VMOVUPS(r, Mem{Base: dst})
+	ADDQ(U32(4*s.w), x)
+	ADDQ(U32(4*s.w), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + s.name + "_loop"))
+	Label(name + s.name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func log2(w int) int {
+	if w == 16 {
+		return 4
+	}
+	return 3
+}
+
+// stream emits a loop over the whole vectors of n elements: unroll vectors at a time, then one
+// at a time. body(off) emits the work on the vector at byte offset off from every pointer.
+func (s *isa) stream(name string, n Register, ptrs []Register, unroll int, body func(off int)) {
+	vb := 4 * s.w
+	// n: elements → whole vectors
+	SHRQ(U8(log2(s.w)), n)
+	Label(name + "_big")
+	CMPQ(n, U32(unroll))
+	JB(LabelRef(name + "_one"))
+	for u := 0; u < unroll; u++ {
+		body(u * vb)
+	}
+	for _, p := range ptrs {
+		ADDQ(U32(unroll*vb), p)
+	}
+	SUBQ(U32(unroll), n)
+	JMP(LabelRef(name + "_big"))
+	Label(name + "_one")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	body(0)
+	for _, p := range ptrs {
+		ADDQ(U32(vb), p)
+	}
+	DECQ(n)
+	JMP(LabelRef(name + "_one"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func (s *isa) add() {
+	name := "add" + s.name
+	text(name, "func(dst, x []float32)")
+	Doc(name + " adds x to dst over the whole vectors of dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	s.stream(name, n, []Register{dst, x}, 4, func(off int) {
+		v := vs[off/(4*s.w)]
+		VMOVUPS(Mem{Base: dst, Disp: off}, v)
+		VADDPS(Mem{Base: x, Disp: off}, v, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
+func (s *isa) mul() {
+	name := "mul" + s.name
+	text(name, "func(dst, a, b []float32)")
+	Doc(name + " sets dst = a∘b over the whole vectors of dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	s.stream(name, n, []Register{dst, a, b}, 4, func(off int) {
+		v := vs[off/(4*s.w)]
+		VMOVUPS(Mem{Base: a, Disp: off}, v)
+		VMULPS(Mem{Base: b, Disp: off}, v, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
+func (s *isa) scale() {
+	name := "scale" + s.name
+	text(name, "func(dst []float32, a float32)")
+	Doc(name + " multiplies the whole vectors of dst by a.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	ax := Load(Param("a"), XMM())
+	av := s.vec()
+	VBROADCASTSS(ax, av)
+	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	s.stream(name, n, []Register{dst}, 4, func(off int) {
+		v := vs[off/(4*s.w)]
+		VMULPS(Mem{Base: dst, Disp: off}, av, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
+func (s *isa) axpy() {
+	name := "axpy" + s.name
+	text(name, "func(dst []float32, a float32, x []float32)")
+	Doc(name + " adds a·x to dst (fused multiply-add) over the whole vectors of dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	ax := Load(Param("a"), XMM())
+	av := s.vec()
+	VBROADCASTSS(ax, av)
+	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	s.stream(name, n, []Register{dst, x}, 4, func(off int) {
+		v := vs[off/(4*s.w)]
+		VMOVUPS(Mem{Base: dst, Disp: off}, v)
+		VFMADD231PS(Mem{Base: x, Disp: off}, av, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
+// sum emits func(x []float32, lanes *[16]float32): four accumulators over the whole vectors,
+// combined as (a0+a1)+(a2+a3) and stored in the first w lanes.
+func (s *isa) sum() {
+	name := "sum" + s.name
+	text(name, "func(x []float32, lanes *[16]float32)")
+	Doc(name + " stores in lanes the lane-wise partial sums of the whole vectors of x.")
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	out := Load(Param("lanes"), GP64())
+	acc := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	for _, a := range acc {
+		s.zero(a)
+	}
+	s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+		VADDPS(Mem{Base: x, Disp: off}, a, a)
+	}, acc)
+	VADDPS(acc[1], acc[0], acc[0])
+	VADDPS(acc[3], acc[2], acc[2])
+	VADDPS(acc[2], acc[0], acc[0])
+	VMOVUPS(acc[0], Mem{Base: out})
+	VZEROUPPER()
+	RET()
+}
+
+func (s *isa) zero(v VecVirtual) {
+	if s.avx512 {
+		VPXORD(v, v, v)
+	} else {
+		VXORPS(v, v, v)
+	}
+}
+
+// reduceLoop emits a loop over the whole vectors of x, four at a time into four accumulators,
+// then one at a time into the first.
+func (s *isa) reduceLoop(name string, n, x Register, body func(off int, acc VecVirtual), acc []VecVirtual) {
+	vb := 4 * s.w
+	SHRQ(U8(log2(s.w)), n)
+	Label(name + "_big")
+	CMPQ(n, U32(4))
+	JB(LabelRef(name + "_one"))
+	for u := 0; u < 4; u++ {
+		body(u*vb, acc[u])
+	}
+	ADDQ(U32(4*vb), x)
+	SUBQ(U32(4), n)
+	JMP(LabelRef(name + "_big"))
+	Label(name + "_one")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	body(0, acc[0])
+	ADDQ(U32(vb), x)
+	DECQ(n)
+	JMP(LabelRef(name + "_one"))
+	Label(name + "_done")
+}
+
+// max emits func(x []float32, lanes *[16]float32): the lane-wise maxima of the whole vectors of
+// x and of the lanes' contents on entry (the caller fills them with −Inf), with NaN in every lane
+// that saw a NaN.
+func (s *isa) max() {
+	name := "max" + s.name
+	text(name, "func(x []float32, lanes *[16]float32)")
+	Doc(name + " stores in lanes the lane-wise maxima of the whole vectors of x (NaN where a lane saw NaN).")
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	out := Load(Param("lanes"), GP64())
+	acc := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	// Start from the lanes' contents (the caller fills them with −Inf).
+	for _, a := range acc {
+		VMOVUPS(Mem{Base: out}, a)
+	}
+	if s.avx512 {
+		nan := K()
+		KXORW(nan, nan, nan)
+		s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+			v := s.vec()
+			VMOVUPS(Mem{Base: x, Disp: off}, v)
+			VMAXPS(v, a, a)
+			k := K()
+			VCMPPS(U8(3), v, v, k) // unordered: NaN
+			KORW(k, nan, nan)
+		}, acc)
+		VMAXPS(acc[1], acc[0], acc[0])
+		VMAXPS(acc[3], acc[2], acc[2])
+		VMAXPS(acc[2], acc[0], acc[0])
+		VBLENDMPS(mem["nan"], acc[0], nan, acc[0])
+	} else {
+		nan := s.vec()
+		s.zero(nan)
+		s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+			v := s.vec()
+			VMOVUPS(Mem{Base: x, Disp: off}, v)
+			VMAXPS(v, a, a)
+			VCMPPS(U8(3), v, v, v)
+			VORPS(v, nan, nan)
+		}, acc)
+		VMAXPS(acc[1], acc[0], acc[0])
+		VMAXPS(acc[3], acc[2], acc[2])
+		VMAXPS(acc[2], acc[0], acc[0])
+		VORPS(nan, acc[0], acc[0]) // all-ones lanes are NaN
+	}
+	VMOVUPS(acc[0], Mem{Base: out})
+	VZEROUPPER()
+	RET()
+}
+
+// lstm emits the pointwise LSTM step over the whole vectors of one row.
+func (s *isa) lstm(consts ...string) {
+	name := "lstm" + s.name
+	text(name, "func(gi, gf, gg, gout, cPrev, c, tc, h []float32)")
+	Doc(name+" computes one row of the LSTM step over the whole vectors of c:",
+		"the gates are replaced by their activations, c = f∘cPrev + i∘g, tc = tanh(c), h = o∘tc.")
+	n := Load(Param("c").Len(), GP64())
+	ptrs := []Register{}
+	for _, p := range []string{"gi", "gf", "gg", "gout", "cPrev", "c", "tc", "h"} {
+		ptrs = append(ptrs, Load(Param(p).Base(), GP64()))
+	}
+	gi, gf, gg, gout, cp, c, tc, h := ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], ptrs[7]
+	s.preload(consts...)
+	if s.avx512 {
+		z := s.vec()
+		VPXORD(z, z, z)
+		s.regs["zero"] = z
+	}
+	SHRQ(U8(log2(s.w)), n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	gate := func(p Register, f func(VecVirtual) VecVirtual) VecVirtual {
+		v := s.vec()
+		VMOVUPS(Mem{Base: p}, v)
+		r := f(v)
+		VMOVUPS(r, Mem{Base: p})
+		return r
+	}
+	i := gate(gi, s.sigmoid)
+	g := gate(gg, s.tanh)
+	VMULPS(g, i, i) // i∘g
+	f := gate(gf, s.sigmoid)
+	VFMADD231PS(Mem{Base: cp}, f, i) // c = f∘cPrev + i∘g
+	VMOVUPS(i, Mem{Base: c})
+	t := s.tanh(i)
+	VMOVUPS(t, Mem{Base: tc})
+	o := gate(gout, s.sigmoid)
+	VMULPS(t, o, o)
+	VMOVUPS(o, Mem{Base: h})
+	for _, p := range ptrs {
+		ADDQ(U32(4*s.w), p)
+	}
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func main() {
+	defineConsts()
+	expC := []string{"explo", "exphi", "one"}
+	for _, s := range []*isa{{name: "AVX2", w: 8}, {name: "AVX512", w: 16, avx512: true}} {
+		all := expC
+		if s.avx512 {
+			all = []string{"explo", "exphi", "one", "log2e", "ln2hi", "ln2lo", "p0", "p1", "p2", "p3",
+				"p4", "p5"}
+		}
+		s.unary("exp", s.exp, all...)
+		s.unary("sigmoid", s.sigmoid, all...)
+		s.unary("tanh", s.tanh, all...)
+		s.add()
+		s.mul()
+		s.scale()
+		s.axpy()
+		s.sum()
+		s.max()
+		s.lstm(all...)
+	}
+	Generate()
+}
