@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/pkg/errors"
 )
 
 // pretrainedEvalBatch is the batch the figures of prebuilt models are measured with.
@@ -23,6 +25,9 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	jsonOut := fs.Bool("json", false, "print the metrics as one JSON object on the last line of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *batch < 0 || *batch > maxWidth {
+		return usagef("--batch %d: must be in [0, %d]", *batch, maxWidth)
 	}
 	var mdl train.Model
 	var ta taskArgs
@@ -42,7 +47,10 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		meta, err := train.ReadMeta(*ck)
+		if mdl, err = modelFromRecord(m, name, rec.ModelConfig); err != nil {
+			return errors.Wrapf(err, "--checkpoint %s", *ck)
+		}
+		meta, err := train.LoadCheckpointWeights(*ck, mdl.Store())
 		if err != nil {
 			return err
 		}
@@ -51,12 +59,6 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 			if *batch <= 0 {
 				*batch = meta.Config.Batch
 			}
-		}
-		if mdl, err = m.fromConfig(rec.ModelConfig); err != nil {
-			return err
-		}
-		if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
-			return err
 		}
 		ta = rec.Task
 	}
@@ -87,11 +89,17 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 				met[k] = v
 			}
 		}
+		if l := met["loss"]; math.IsNaN(l) || math.IsInf(l, 0) {
+			return errors.Errorf("%s loss is %v: the model's outputs are not finite", split.name, l)
+		}
 		out[split.name] = met
 		printMetrics(stdout, split.name, met)
 	}
 	if *jsonOut {
-		b, _ := json.Marshal(out)
+		b, err := json.Marshal(out)
+		if err != nil {
+			return errors.Wrap(err, "--json")
+		}
 		fmt.Fprintln(stdout, string(b))
 	}
 	return nil

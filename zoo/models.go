@@ -66,6 +66,9 @@ var models = map[string]model{
 				cfg := mlp.DefaultConfig(info)
 				cfg.Hidden, cfg.Activation, cfg.BatchNorm, cfg.Dropout, cfg.Residual, cfg.Float64, cfg.Seed =
 					widths, *act, *bn, *drop, *res, *f64, seed
+				if err := checkModelSize(cfg, true); err != nil {
+					return nil, nil, err
+				}
 				m, err := mlp.New(cfg)
 				return m, cfg, err
 			}

@@ -92,6 +92,9 @@ func recurrentModel[C any](name, about string, cellFlags func(*flag.FlagSet) fun
 				cfg := sc.FromInfo(info)
 				cfg.Seed, cfg.Carry = seed, stream != nil && stream.Value.String() == "true"
 				c := cell()
+				if err := checkModelSize(recordOf(cfg, c), true); err != nil {
+					return nil, nil, err
+				}
 				mdl, err := newModel(cfg, c)
 				return mdl, recordOf(cfg, c), err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -48,8 +49,11 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 0 {
-		return usagef("--len %d: must not be negative", *n)
+	if *n < 0 || *n > maxWidth {
+		return usagef("--len %d: must be in [0, %d]", *n, maxWidth)
+	}
+	if !(*temp >= 0) || math.IsInf(*temp, 0) {
+		return usagef("--temperature %v: must be a non-negative number", *temp)
 	}
 	var mdl train.Model
 	var ta taskArgs
@@ -66,10 +70,10 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if mdl, err = m.fromConfig(rec.ModelConfig); err != nil {
-			return err
+		if mdl, err = modelFromRecord(m, name, rec.ModelConfig); err != nil {
+			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
-		if err := train.LoadWeights(*ck, mdl.Store()); err != nil {
+		if _, err := train.LoadCheckpointWeights(*ck, mdl.Store()); err != nil {
 			return err
 		}
 		ta = rec.Task
@@ -123,22 +127,36 @@ func sampleText(mdl train.Model, text *datasets.Text, prime string, n int, temp 
 	return string(b), err
 }
 
-// readRunRecord reads what a checkpoint of model name records about its model and task.
+// readRunRecord reads what a checkpoint of model name records about its model and task, and
+// checks that the task's data file is still the one the model was trained on.
 func readRunRecord(ck, name string) (runRecord, error) {
+	rec, err := readRecord("--checkpoint", ck, name)
+	if err != nil {
+		return rec, err
+	}
+	return rec, checkData(ck, rec.Task)
+}
+
+// readRecord reads the run record of the checkpoint ck given by flag, of model name.
+func readRecord(flag, ck, name string) (runRecord, error) {
 	var rec runRecord
 	meta, err := train.ReadMeta(ck)
 	if err != nil {
-		return rec, errors.Wrapf(err, "--checkpoint %s", ck)
+		return rec, errors.Wrapf(err, "%s %s", flag, ck)
 	}
 	raw, err := json.Marshal(meta.Config.Run)
 	if err != nil {
-		return rec, errors.Wrapf(err, "--checkpoint %s", ck)
+		return rec, errors.Wrapf(err, "%s %s", flag, ck)
 	}
 	if err := json.Unmarshal(raw, &rec); err != nil || rec.Model == "" {
-		return rec, errors.Errorf("--checkpoint %s: its JSON does not record the model and task", ck)
+		return rec, errors.Errorf("%s %s: its JSON does not record the model and task", flag, ck)
 	}
 	if rec.Model != name {
-		return rec, usagef("--checkpoint %s holds a %s model, not %s", ck, rec.Model, name)
+		return rec, usagef("%s %s holds a %s model, not %s", flag, ck, rec.Model, name)
+	}
+	if rec.Task.DataSize < 0 || rec.Task.N < 0 || rec.Task.Length < 0 || rec.Task.Batch < 0 || rec.Task.Examples < 0 ||
+		rec.Task.N > maxWidth || rec.Task.Length > maxUnroll || rec.Task.Batch > maxWidth || rec.Task.Examples > maxExamples {
+		return rec, errors.Errorf("%s %s: task record %+v is out of range", flag, ck, rec.Task)
 	}
 	return rec, nil
 }

@@ -96,6 +96,9 @@ func init() {
 				maxSrc, maxTgt := seq2seqLimits(task, length)
 				cfg := c.FromInfo(info, maxSrc, maxTgt)
 				cfg.Seed = seed
+				if err := checkModelSize(cfg, true); err != nil {
+					return nil, nil, err
+				}
 				m, err := seq2seq.New(cfg)
 				if err != nil {
 					return nil, nil, err
@@ -235,10 +238,13 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 		if err := json.Unmarshal(rec.ModelConfig, &cfg); err != nil {
 			return errors.Wrapf(err, "--checkpoint %s: model config", *ck)
 		}
+		if err := checkModelSize(cfg, false); err != nil {
+			return errors.Wrapf(err, "--checkpoint %s: model config", *ck)
+		}
 		if m, err = seq2seq.New(cfg); err != nil {
 			return err
 		}
-		if err := train.LoadWeights(*ck, m.Store()); err != nil {
+		if _, err := train.LoadCheckpointWeights(*ck, m.Store()); err != nil {
 			return err
 		}
 		ta = rec.Task

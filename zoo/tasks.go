@@ -24,6 +24,12 @@ type taskArgs struct {
 	Stream   bool `json:"stream,omitempty"`   // text: contiguous streams for truncated BPTT instead of random windows
 	Batch    int  `json:"batch,omitempty"`    // streams of --stream
 	Examples int  `json:"examples,omitempty"` // training examples to draw (0: the task's own epoch)
+
+	// DataSize and DataSHA256 identify the contents of Data when the model was trained, so that
+	// the checkpoint is not evaluated on another file (its vocabulary, classes and
+	// standardisation come from the file).
+	DataSize   int64  `json:"data_size,omitempty"`
+	DataSHA256 string `json:"data_sha256,omitempty"`
 }
 
 // task is one entry of the task table.

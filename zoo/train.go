@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -82,11 +81,17 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkTaskFlags(m, ta, cfg); err != nil {
+		return err
+	}
 	if m.sequence {
 		cfg.Sequential, ta.Batch = true, cfg.Batch
 		if cfg.Steps > 0 && !ta.Stream {
 			ta.Examples = cfg.Steps * cfg.Batch
 		}
+	}
+	if save != "" && !strings.HasSuffix(save, ".npz") {
+		save += ".npz" // --save out writes out.npz, out.json and out.optim.npz
 	}
 	if !contains(m.tasks, ta.Name) {
 		return usagef("--task %q: model %s trains on %s", ta.Name, name, strings.Join(m.tasks, ", "))
@@ -101,6 +106,11 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ta.Data != "" {
+		if ta.DataSize, ta.DataSHA256, err = fileSum(ta.Data); err != nil {
+			return errors.Wrap(err, "--data")
+		}
+	}
 	if err := cfg.Check(data); err != nil {
 		return usagef("%v", err)
 	}
@@ -112,9 +122,18 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return errors.Wrap(err, "recording the model config")
 	}
+	if cfg.Resume != "" {
+		rec, err := readRecord("--resume", cfg.Resume, name)
+		if err != nil {
+			return err
+		}
+		if err := checkResume(cfg.Resume, rec, name, rawCfg, ta); err != nil {
+			return err
+		}
+	}
 	cfg.Save = save
 	if save != "" {
-		if err := os.MkdirAll(filepath.Dir(save), 0o755); err != nil {
+		if err := train.CheckWritable(save); err != nil {
 			return errors.Wrap(err, "--save")
 		}
 	}
@@ -172,6 +191,30 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 			return errors.Wrap(err, "--json")
 		}
 		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+// checkTaskFlags refuses task flags out of range before anything is loaded or allocated.
+func checkTaskFlags(m model, ta taskArgs, cfg train.Config) error {
+	switch ta.Kind {
+	case "", "classification", "regression":
+	default:
+		return usagef("--kind %q: want classification or regression", ta.Kind)
+	}
+	if ta.N < 0 || ta.N > maxWidth {
+		return usagef("--n %d: must be in [0, %d]", ta.N, maxWidth)
+	}
+	if cfg.Batch <= 0 || cfg.Batch > maxWidth {
+		return usagef("--batch %d: must be in [1, %d]", cfg.Batch, maxWidth)
+	}
+	if m.sequence {
+		if ta.Length < 1 || ta.Length > maxUnroll {
+			return usagef("--bptt %d: must be in [1, %d]", ta.Length, maxUnroll)
+		}
+		if cfg.Steps > 0 && !ta.Stream && cfg.Steps > maxExamples/cfg.Batch {
+			return usagef("--steps %d × --batch %d: more than %d training examples to draw", cfg.Steps, cfg.Batch, maxExamples)
+		}
 	}
 	return nil
 }

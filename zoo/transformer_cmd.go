@@ -41,6 +41,9 @@ func init() {
 					return nil, nil, errors.New("transformer: the task has no tokens")
 				}
 				cfg.Vocab, cfg.Context, cfg.Seed = info.Vocab.Size(), info.T, seed
+				if err := checkModelSize(cfg, true); err != nil {
+					return nil, nil, err
+				}
 				m, err := transformer.New(cfg)
 				return m, cfg, err
 			}
@@ -86,6 +89,9 @@ func init() {
 					return nil, nil, err
 				}
 				cfg.D, cfg.Heads, cfg.Layers, cfg.FF, cfg.Dropout, cfg.Float64 = *d, *heads, *layers, *ff, *drop, *f64
+				if err := checkModelSize(cfg, true); err != nil {
+					return nil, nil, err
+				}
 				m, err := transformer.NewSeq2Seq(cfg)
 				return m, cfg, err
 			}
