@@ -46,9 +46,10 @@ func CacheDir() (string, error) {
 // Fetch returns the path of the file name in the cache directory, downloading it from url first
 // unless a file of that name with SHA-256 sum sha256hex (64 hex digits) is already there. The
 // download goes to a temporary file in the cache directory, is checked and only then renamed into
-// place, so the cache never holds a partial or wrong file: on a checksum mismatch the error names
-// the URL and both sums and nothing is left behind (a cached file with the wrong sum is removed
-// too). name must be a plain file name, without directories.
+// place, so the cache never holds a partial or wrong download: on a checksum mismatch the error
+// names the URL and both sums and nothing is left behind. A file already in the cache whose sum
+// is wrong is an error naming it and both sums, and is left as it is for the user to look at or
+// remove. name must be a plain file name, without directories.
 func Fetch(url, sha256hex, name string) (string, error) {
 	want := strings.ToLower(sha256hex)
 	if b, err := hex.DecodeString(want); err != nil || len(b) != sha256.Size {
@@ -69,9 +70,8 @@ func Fetch(url, sha256hex, name string) (string, error) {
 		if got == want {
 			return path, nil
 		}
-		if err := os.Remove(path); err != nil {
-			return "", errors.Wrapf(err, "fetch %s: remove %s, whose sha256 %s is not %s", url, path, got, want)
-		}
+		return "", errors.Errorf("sha256 mismatch: cached file %s has sha256 %s, expected %s (from %s); it was left as it is: remove it to download it again",
+			path, got, want, url)
 	} else if !os.IsNotExist(errors.Cause(err)) {
 		return "", errors.Wrapf(err, "fetch %s", url)
 	}

@@ -78,13 +78,13 @@ func TestFetchDownloadsOnceAndVerifies(t *testing.T) {
 	if _, err := Fetch(srv.URL+"/f.bin", sumHex(body), "f.bin"); err != nil || hits.Load() != 1 {
 		t.Errorf("second fetch: %v, %d requests; want the cached file and 1 request", err, hits.Load())
 	}
-	// A corrupted cached file is fetched again.
+	// A corrupted cached file is an error naming it; it is kept, and nothing is downloaded.
 	os.WriteFile(p, []byte("garbage"), 0o644)
-	if _, err := Fetch(srv.URL+"/f.bin", sumHex(body), "f.bin"); err != nil || hits.Load() != 2 {
+	if _, err := Fetch(srv.URL+"/f.bin", sumHex(body), "f.bin"); err == nil || !strings.Contains(err.Error(), p) || hits.Load() != 1 {
 		t.Errorf("after corruption: %v, %d requests", err, hits.Load())
 	}
-	if got, _ := os.ReadFile(p); string(got) != string(body) {
-		t.Errorf("cache holds %q after refetch", got)
+	if got, _ := os.ReadFile(p); string(got) != "garbage" {
+		t.Errorf("cache holds %q after the mismatch", got)
 	}
 	if names := dirNames(t, filepath.Join(dir, "cache")); len(names) != 1 {
 		t.Errorf("cache holds %v, want only f.bin", names)
@@ -98,8 +98,6 @@ func TestFetchChecksumMismatchLeavesNothing(t *testing.T) {
 	srv, _ := fileServer(t, map[string][]byte{"/f.bin": body})
 	want := sumHex([]byte("expected"))
 	url := srv.URL + "/f.bin"
-	// A stale cached file with the wrong sum is removed as well.
-	os.WriteFile(filepath.Join(cache, "f.bin"), []byte("stale"), 0o644)
 	_, err := Fetch(url, want, "f.bin")
 	if err == nil {
 		t.Fatal("no error")
@@ -111,6 +109,31 @@ func TestFetchChecksumMismatchLeavesNothing(t *testing.T) {
 	}
 	if names := dirNames(t, cache); len(names) != 0 {
 		t.Errorf("cache holds %v after a mismatch", names)
+	}
+}
+
+// TestCachedFileWithWrongSumIsKept: a file in the cache whose sum is wrong is an error naming the
+// file and both sums; the file is neither deleted nor replaced.
+func TestCachedFileWithWrongSumIsKept(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(CacheEnv, cache)
+	srv, _ := fileServer(t, map[string][]byte{"/f.bin": []byte("served")})
+	want := sumHex([]byte("served"))
+	path := filepath.Join(cache, "f.bin")
+	if err := os.WriteFile(path, []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Fetch(srv.URL+"/f.bin", want, "f.bin")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, s := range []string{path, sumHex([]byte("stale")), want} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "stale" {
+		t.Errorf("cached file now %q, %v", b, err)
 	}
 }
 
