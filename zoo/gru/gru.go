@@ -73,6 +73,12 @@ func (c *Cell) HiddenSize() int { return c.Hidden }
 // NumStates is 1: the state is [h].
 func (c *Cell) NumStates() int { return 1 }
 
+// FusedForm is the cell's formula for the fused sequence op; the ResetBefore candidate has none
+// (it runs step by step).
+func (c *Cell) FusedForm() (recurrent.Kind, *recurrent.Params, bool) {
+	return recurrent.KindGRU, &c.Params, !c.ResetBefore
+}
+
 // Step computes h_t from x_t (B, In) and state [h_{t−1}] (B, H); the new state is [h_t].
 func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node, error) {
 	if err := c.CheckStep(x, state, 1); err != nil {

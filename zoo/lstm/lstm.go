@@ -83,6 +83,11 @@ func (c *Cell) HiddenSize() int { return c.Hidden }
 // NumStates is 2: the state is [h, c].
 func (c *Cell) NumStates() int { return 2 }
 
+// FusedForm is the cell's formula for the fused sequence op.
+func (c *Cell) FusedForm() (recurrent.Kind, *recurrent.Params, bool) {
+	return recurrent.KindLSTM, &c.Params, true
+}
+
 // Step computes h_t and c_t from x_t (B, In) and state [h_{t−1}, c_{t−1}] (B, H each); it returns
 // h_t and the new state [h_t, c_t].
 func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node, error) {

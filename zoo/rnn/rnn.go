@@ -61,6 +61,14 @@ func (c *Cell) HiddenSize() int { return c.Hidden }
 // NumStates is 1: the state is [h].
 func (c *Cell) NumStates() int { return 1 }
 
+// FusedForm is the cell's formula for the fused sequence op.
+func (c *Cell) FusedForm() (recurrent.Kind, *recurrent.Params, bool) {
+	if c.Activation == "relu" {
+		return recurrent.KindReLU, &c.Params, true
+	}
+	return recurrent.KindTanh, &c.Params, true
+}
+
 // Step computes h_t from x_t (B, In) and state [h_{t−1}] (B, H); the new state is [h_t].
 func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node, error) {
 	if err := c.CheckStep(x, state, 1); err != nil {

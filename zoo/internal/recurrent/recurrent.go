@@ -230,6 +230,9 @@ type Stack struct {
 	Cells []Cell
 	// Dropout is the probability of zeroing an element between layers.
 	Dropout float64
+	// Impl selects how ForwardSeq runs the layers: ImplFused ("" too), one fused node per layer
+	// over the whole sequence, or ImplGraph, the per-formula steps of Cell.Step.
+	Impl string
 }
 
 // NewStack checks that the cells chain (each layer's input size is the previous hidden size) and
