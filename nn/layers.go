@@ -71,8 +71,13 @@ func ActivationByName(name string) (Activation, error) {
 //	            and afterwards running ← (1−m)·running + m·batch (unbiased variance for the running one);
 //	evaluation: y = γ·(x − running_mean)/√(running_var + ε) + β.
 //
-// It is composed of elementwise graph ops, so its gradient is Gorgonia's symbolic one; its running
-// statistics are store buffers, updated after every training run and saved with the parameters.
+// Forward builds it as one op whose gradient is the analytic one,
+//
+//	dx = (1/N)·γ/σ·(N·dy − Σ_n dy − x̂·Σ_n dy·x̂),   dγ = Σ_n dy·x̂,   dβ = Σ_n dy,
+//
+// and ForwardComposed as the reference form, composed of elementwise graph ops differentiated by
+// Gorgonia; the tests hold the two equal. The running statistics are store buffers, updated after
+// every training run and saved with the parameters.
 type BatchNorm struct {
 	C               int
 	Momentum, Eps   float64
@@ -101,8 +106,35 @@ func NewBatchNorm(s *Store, name string, c int) (*BatchNorm, error) {
 }
 
 // Forward normalises x of shape (N, C) with batch statistics in a training graph and running
-// statistics in an evaluation graph.
+// statistics in an evaluation graph, as one op.
 func (bn *BatchNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
+	if x.Dims() != 2 || x.Shape()[1] != bn.C {
+		return nil, errors.Errorf("nn: batchnorm %s expects (N, %d) input, got %v", bn.Weight.Name, bn.C, x.Shape())
+	}
+	n := x.Shape()[0]
+	if !g.Train {
+		y, _, err := batchNorm(x, g.Bind(bn.Weight), g.Bind(bn.Bias), g.Bind(bn.RunMean), g.Bind(bn.RunVar), bn.Eps)
+		return y, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+	}
+	if n < 2 {
+		return nil, errors.Errorf("nn: batchnorm %s needs at least 2 examples per batch in training, got %d", bn.Weight.Name, n)
+	}
+	y, op, err := batchNorm(x, g.Bind(bn.Weight), g.Bind(bn.Bias), nil, nil, bn.Eps)
+	if err != nil {
+		return nil, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+	}
+	g.AfterRun(func() error {
+		if !op.ranOnce || len(op.mean) != bn.C {
+			return errors.Errorf("nn: batchnorm %s: batch statistics were not computed", bn.Weight.Name)
+		}
+		return bn.update(op.mean, op.vari, n)
+	})
+	return y, nil
+}
+
+// ForwardComposed is Forward composed of Gorgonia's elementwise ops (mean, variance, division,
+// scale and shift), the reference form of the fused op, with the same running statistics.
+func (bn *BatchNorm) ForwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != bn.C {
 		return nil, errors.Errorf("nn: batchnorm %s expects (N, %d) input, got %v", bn.Weight.Name, bn.C, x.Shape())
 	}
@@ -128,7 +160,12 @@ func (bn *BatchNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
 		var mv, vv G.Value
 		G.Read(mean, &mv)
 		G.Read(variance, &vv)
-		g.AfterRun(func() error { return bn.update(mv, vv, n) })
+		g.AfterRun(func() error {
+			if mv == nil || vv == nil {
+				return errors.Errorf("nn: batchnorm %s: batch statistics were not computed", bn.Weight.Name)
+			}
+			return bn.update(Float64s(mv.(tensorLike)), Float64s(vv.(tensorLike)), n)
+		})
 		return bn.affine(g, xc, variance)
 	}
 	mean, variance = g.Bind(bn.RunMean), g.Bind(bn.RunVar)
@@ -157,12 +194,9 @@ func (bn *BatchNorm) affine(g *Graph, xc, variance *G.Node) (*G.Node, error) {
 	return y, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
 }
 
-// update moves the running statistics towards the last batch's.
-func (bn *BatchNorm) update(mv, vv G.Value, n int) error {
-	if mv == nil || vv == nil {
-		return errors.Errorf("nn: batchnorm %s: batch statistics were not computed", bn.Weight.Name)
-	}
-	bm, bv := Float64s(mv.(tensorLike)), Float64s(vv.(tensorLike))
+// update moves the running statistics towards the last batch's mean bm and biased variance bv
+// of n rows (the running variance takes the unbiased one, as torch).
+func (bn *BatchNorm) update(bm, bv []float64, n int) error {
 	rm, rv := Float64s(bn.RunMean.Value), Float64s(bn.RunVar.Value)
 	m := bn.Momentum
 	unbias := float64(n) / float64(n-1)

@@ -1,0 +1,403 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+	"math"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// batchNormOp is BatchNorm over the rows of x (N, C) as one op.
+//
+// In training (inputs x, γ, β) it normalises with the batch's mean and biased variance and keeps
+// both for the running statistics; in evaluation (inputs x, γ, β, running mean, running
+// variance) it normalises with the running ones:
+//
+//	x̂ = (x − μ)/√(σ² + ε),   y = γ·x̂ + β.
+//
+// Sums are accumulated in float64 for float32 inputs too. The op keeps x̂ and 1/√(σ² + ε) for its
+// gradient, batchNormGradOp.
+type batchNormOp struct {
+	id    uint64
+	train bool
+	eps   float64
+	gDims int // dims of γ and β (and the running statistics): (1, C) or (C)
+
+	out, xhat  *tensor.Dense
+	mean, vari []float64 // the last run's batch mean and biased variance (training)
+	invstd     []float64 // 1/√(σ² + ε) of the last run
+	n          int       // rows of the last run
+	ranOnce    bool
+}
+
+// batchNorm applies a batchNormOp: x (N, C); gamma, beta, and in evaluation runMean and runVar,
+// of shape (1, C) or (C). In training runMean and runVar must be nil.
+func batchNorm(x, gamma, beta, runMean, runVar *G.Node, eps float64) (*G.Node, *batchNormOp, error) {
+	if x.Dims() != 2 {
+		return nil, nil, errors.Errorf("nn: batchnorm expects (N, C) input, got %v", x.Shape())
+	}
+	if err := checkFloatDtype("batchnorm", x.Dtype()); err != nil {
+		return nil, nil, err
+	}
+	c := x.Shape()[1]
+	train := runMean == nil
+	in := []*G.Node{x, gamma, beta}
+	if !train {
+		if runVar == nil {
+			return nil, nil, errors.New("nn: batchnorm in evaluation needs the running mean and variance")
+		}
+		in = append(in, runMean, runVar)
+	}
+	for _, p := range in[1:] {
+		if p.Shape().TotalSize() != c || p.Dims() != gamma.Dims() || p.Dtype() != x.Dtype() {
+			return nil, nil, errors.Errorf("nn: batchnorm of %v %v input: parameter %s is %v %v", x.Dtype(), x.Shape(), p.Name(), p.Dtype(), p.Shape())
+		}
+	}
+	op := &batchNormOp{id: opSerial.Add(1), train: train, eps: eps, gDims: gamma.Dims()}
+	y, err := G.ApplyOp(op, in...)
+	return y, op, errors.Wrap(err, "nn: batchnorm")
+}
+
+func (op *batchNormOp) Arity() int {
+	if op.train {
+		return 3
+	}
+	return 5
+}
+func (op *batchNormOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	ts := []hm.Type{G.TensorType{Dims: 2, Of: a}}
+	for i := 1; i < op.Arity(); i++ {
+		ts = append(ts, G.TensorType{Dims: op.gDims, Of: a})
+	}
+	return hm.NewFnType(append(ts, G.TensorType{Dims: 2, Of: a})...)
+}
+func (op *batchNormOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != op.Arity() {
+		return nil, errors.Errorf("nn: batchnorm takes %d inputs, got %d", op.Arity(), len(ds))
+	}
+	s, ok := ds[0].(tensor.Shape)
+	if !ok || s.Dims() != 2 {
+		return nil, errors.Errorf("nn: batchnorm: input shape %v is not (N, C)", ds[0])
+	}
+	return s.Clone(), nil
+}
+
+// bnInputs unpacks and checks x and the (1, C) parameters of both BatchNorm ops.
+func bnInputs(what string, vs []G.Value) (*tensor.Dense, []*tensor.Dense, error) {
+	x, err := denseOf(what+" input", vs[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	s := x.Shape()
+	if s.Dims() != 2 {
+		return nil, nil, errors.Errorf("nn: %s input of shape %v, want (N, C)", what, s)
+	}
+	ps := make([]*tensor.Dense, len(vs)-1)
+	for i, v := range vs[1:] {
+		if ps[i], err = denseOf(what+" parameter", v); err != nil {
+			return nil, nil, err
+		}
+		if ps[i].DataSize() != s[1] || ps[i].Dtype() != x.Dtype() {
+			return nil, nil, errors.Errorf("nn: %s parameter %d is %v %v for input %v %v", what, i+1, ps[i].Dtype(), ps[i].Shape(), x.Dtype(), s)
+		}
+	}
+	return x, ps, nil
+}
+
+func (op *batchNormOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != op.Arity() {
+		return nil, errors.Errorf("nn: batchnorm takes %d inputs, got %d", op.Arity(), len(vs))
+	}
+	x, ps, err := bnInputs("batchnorm", vs)
+	if err != nil {
+		return nil, err
+	}
+	s := x.Shape()
+	n, c := s[0], s[1]
+	if op.train && n < 2 {
+		return nil, errors.Errorf("nn: batchnorm needs at least 2 examples per batch in training, got %d", n)
+	}
+	if len(op.invstd) != c {
+		op.mean, op.vari, op.invstd = make([]float64, c), make([]float64, c), make([]float64, c)
+	}
+	op.n = n
+	y := ownBuffer(&op.out, x.Dtype(), n, c)
+	xh := ownBuffer(&op.xhat, x.Dtype(), n, c)
+	switch xd := x.Data().(type) {
+	case []float32:
+		var rm, rv []float32
+		if !op.train {
+			rm, rv = ps[2].Data().([]float32), ps[3].Data().([]float32)
+		}
+		bnForward(op, xd, ps[0].Data().([]float32), ps[1].Data().([]float32), rm, rv, xh.Data().([]float32), y.Data().([]float32), n, c)
+	case []float64:
+		var rm, rv []float64
+		if !op.train {
+			rm, rv = ps[2].Data().([]float64), ps[3].Data().([]float64)
+		}
+		bnForward(op, xd, ps[0].Data().([]float64), ps[1].Data().([]float64), rm, rv, xh.Data().([]float64), y.Data().([]float64), n, c)
+	default:
+		return nil, errors.Errorf("nn: batchnorm of %v: only float32 and float64", x.Dtype())
+	}
+	op.ranOnce = true
+	return y, nil
+}
+
+// bnForward computes the statistics (training) or reads the running ones (evaluation), then x̂
+// and y, row by row.
+func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c int) {
+	mean, vari, invstd := op.mean, op.vari, op.invstd
+	if op.train {
+		clear(mean)
+		clear(vari)
+		for r := 0; r < n; r++ {
+			for j, v := range x[r*c : (r+1)*c] {
+				mean[j] += float64(v)
+			}
+		}
+		for j := range mean {
+			mean[j] /= float64(n)
+		}
+		for r := 0; r < n; r++ {
+			for j, v := range x[r*c : (r+1)*c] {
+				d := float64(v) - mean[j]
+				vari[j] += d * d
+			}
+		}
+		for j := range vari {
+			vari[j] /= float64(n)
+			invstd[j] = 1 / math.Sqrt(vari[j]+op.eps)
+		}
+	} else {
+		for j := range mean {
+			mean[j] = float64(rm[j])
+			vari[j] = float64(rv[j])
+			invstd[j] = 1 / math.Sqrt(vari[j]+op.eps)
+		}
+	}
+	for r := 0; r < n; r++ {
+		xr, hr, yr := x[r*c:(r+1)*c], xh[r*c:(r+1)*c], y[r*c:(r+1)*c]
+		for j, v := range xr {
+			h := (float64(v) - mean[j]) * invstd[j]
+			hr[j] = T(h)
+			yr[j] = T(float64(gamma[j])*h + float64(beta[j]))
+		}
+	}
+}
+
+func (op *batchNormOp) ReturnsPtr() bool      { return false }
+func (op *batchNormOp) CallsExtern() bool     { return false }
+func (op *batchNormOp) OverwritesInput() int  { return -1 }
+func (op *batchNormOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.batchnorm", op.id) }
+func (op *batchNormOp) Hashcode() uint32      { return stateHash("nn.batchnorm", op.id) }
+func (op *batchNormOp) String() string {
+	mode := "eval"
+	if op.train {
+		mode = "train"
+	}
+	return fmt.Sprintf("BatchNorm(%s)#%d", mode, op.id)
+}
+
+func (op *batchNormOp) DiffWRT(inputs int) []bool {
+	d := make([]bool, inputs)
+	for i := 0; i < inputs && i < 3; i++ {
+		d[i] = true
+	}
+	return d
+}
+
+// SymDiff returns dx as a batchNormGradOp, which computes dγ and dβ in the same pass; two small
+// ops read those out of it.
+func (op *batchNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != op.Arity() {
+		return nil, errors.Errorf("nn: batchnorm gradient: %d inputs expected, got %d", op.Arity(), len(inputs))
+	}
+	gop := &batchNormGradOp{id: opSerial.Add(1), fwd: op}
+	dx, err := G.ApplyOp(gop, inputs[0], inputs[1], output, grad)
+	if err != nil {
+		return nil, errors.Wrap(err, "nn: batchnorm gradient")
+	}
+	ds := make(G.Nodes, len(inputs))
+	ds[0] = dx
+	for i, which := range []int{1, 2} {
+		if ds[which], err = G.ApplyOp(&bnParamGradOp{id: opSerial.Add(1), src: gop, beta: i == 1, shape: inputs[which].Shape().Clone()}, dx); err != nil {
+			return nil, errors.Wrap(err, "nn: batchnorm gradient")
+		}
+	}
+	return ds, nil
+}
+
+// batchNormGradOp is (x, γ, y, dy) → dx, the gradient of batchNormOp, from the forward op's x̂
+// and 1/√(σ² + ε). With Σdy and Σdy·x̂ the column sums over the batch (which are also dβ and dγ),
+//
+//	training:   dx = γ·invstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂))
+//	evaluation: dx = γ·invstd · dy
+type batchNormGradOp struct {
+	id            uint64
+	fwd           *batchNormOp
+	out           *tensor.Dense
+	dgamma, dbeta []float64
+}
+
+func (op *batchNormGradOp) Arity() int { return 4 }
+func (op *batchNormGradOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	m := G.TensorType{Dims: 2, Of: a}
+	return hm.NewFnType(m, G.TensorType{Dims: op.fwd.gDims, Of: a}, m, m, m)
+}
+func (op *batchNormGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != 4 {
+		return nil, errors.Errorf("nn: batchnorm gradient takes 4 inputs, got %d", len(ds))
+	}
+	s, ok := ds[0].(tensor.Shape)
+	if !ok || s.Dims() != 2 {
+		return nil, errors.Errorf("nn: batchnorm gradient: input shape %v is not (N, C)", ds[0])
+	}
+	return s.Clone(), nil
+}
+func (op *batchNormGradOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != 4 {
+		return nil, errors.Errorf("nn: batchnorm gradient takes 4 inputs, got %d", len(vs))
+	}
+	x, ps, err := bnInputs("batchnorm gradient", vs[:2])
+	if err != nil {
+		return nil, err
+	}
+	dy, err := denseOf("batchnorm incoming gradient", vs[3])
+	if err != nil {
+		return nil, err
+	}
+	s := x.Shape()
+	n, c := s[0], s[1]
+	f := op.fwd
+	if !f.ranOnce || f.xhat == nil || !f.xhat.Shape().Eq(s) || len(f.invstd) != c {
+		return nil, errors.New("nn: batchnorm gradient run before its forward pass")
+	}
+	if !dy.Shape().Eq(s) || dy.Dtype() != x.Dtype() {
+		return nil, errors.Errorf("nn: batchnorm gradient %v %v for input %v %v", dy.Dtype(), dy.Shape(), x.Dtype(), s)
+	}
+	if len(op.dgamma) != c {
+		op.dgamma, op.dbeta = make([]float64, c), make([]float64, c)
+	}
+	dx := ownBuffer(&op.out, x.Dtype(), n, c)
+	switch d := dy.Data().(type) {
+	case []float32:
+		bnBackward(op, d, ps[0].Data().([]float32), f.xhat.Data().([]float32), dx.Data().([]float32), n, c)
+	case []float64:
+		bnBackward(op, d, ps[0].Data().([]float64), f.xhat.Data().([]float64), dx.Data().([]float64), n, c)
+	default:
+		return nil, errors.Errorf("nn: batchnorm gradient of %v: only float32 and float64", dy.Dtype())
+	}
+	return dx, nil
+}
+
+func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
+	sdy, sdyx := op.dbeta, op.dgamma
+	clear(sdy)
+	clear(sdyx)
+	for r := 0; r < n; r++ {
+		hr := xh[r*c : (r+1)*c]
+		for j, v := range dy[r*c : (r+1)*c] {
+			sdy[j] += float64(v)
+			sdyx[j] += float64(v) * float64(hr[j])
+		}
+	}
+	invstd := op.fwd.invstd
+	if !op.fwd.train {
+		for r := 0; r < n; r++ {
+			dr := dx[r*c : (r+1)*c]
+			for j, v := range dy[r*c : (r+1)*c] {
+				dr[j] = T(float64(gamma[j]) * invstd[j] * float64(v))
+			}
+		}
+		return
+	}
+	// dx = k·(dy − mean(dy) − x̂·mean(dy·x̂)) with k = γ·invstd.
+	nf := float64(n)
+	for r := 0; r < n; r++ {
+		hr, dr := xh[r*c:(r+1)*c], dx[r*c:(r+1)*c]
+		for j, v := range dy[r*c : (r+1)*c] {
+			k := float64(gamma[j]) * invstd[j]
+			dr[j] = T(k * (float64(v) - sdy[j]/nf - float64(hr[j])*sdyx[j]/nf))
+		}
+	}
+}
+
+func (op *batchNormGradOp) ReturnsPtr() bool      { return false }
+func (op *batchNormGradOp) CallsExtern() bool     { return false }
+func (op *batchNormGradOp) OverwritesInput() int  { return -1 }
+func (op *batchNormGradOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.batchnorm'", op.id) }
+func (op *batchNormGradOp) Hashcode() uint32      { return stateHash("nn.batchnorm'", op.id) }
+func (op *batchNormGradOp) String() string        { return fmt.Sprintf("BatchNorm'#%d", op.id) }
+
+// bnParamGradOp reads dγ (or dβ) out of the batchNormGradOp that computed it; its input is that
+// op's dx node, so that it runs after it.
+type bnParamGradOp struct {
+	id    uint64
+	src   *batchNormGradOp
+	beta  bool
+	shape tensor.Shape
+	out   *tensor.Dense
+}
+
+func (op *bnParamGradOp) Arity() int { return 1 }
+func (op *bnParamGradOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: op.shape.Dims(), Of: a})
+}
+func (op *bnParamGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != 1 {
+		return nil, errors.Errorf("nn: batchnorm parameter gradient takes 1 input, got %d", len(ds))
+	}
+	return op.shape.Clone(), nil
+}
+func (op *bnParamGradOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != 1 {
+		return nil, errors.Errorf("nn: batchnorm parameter gradient takes 1 input, got %d", len(vs))
+	}
+	dx, err := denseOf("batchnorm gradient", vs[0])
+	if err != nil {
+		return nil, err
+	}
+	src := op.src.dgamma
+	if op.beta {
+		src = op.src.dbeta
+	}
+	if len(src) != op.shape.TotalSize() {
+		return nil, errors.New("nn: batchnorm parameter gradient run before the batchnorm gradient")
+	}
+	out := ownBuffer(&op.out, dx.Dtype(), op.shape...)
+	switch d := out.Data().(type) {
+	case []float32:
+		for i, v := range src {
+			d[i] = float32(v)
+		}
+	case []float64:
+		copy(d, src)
+	default:
+		return nil, errors.Errorf("nn: batchnorm parameter gradient of %v: only float32 and float64", dx.Dtype())
+	}
+	return out, nil
+}
+func (op *bnParamGradOp) ReturnsPtr() bool     { return false }
+func (op *bnParamGradOp) CallsExtern() bool    { return false }
+func (op *bnParamGradOp) OverwritesInput() int { return -1 }
+func (op *bnParamGradOp) kind() string {
+	if op.beta {
+		return "nn.batchnorm'beta"
+	}
+	return "nn.batchnorm'gamma"
+}
+func (op *bnParamGradOp) WriteHash(h hash.Hash) { writeStateHash(h, op.kind(), op.id) }
+func (op *bnParamGradOp) Hashcode() uint32      { return stateHash(op.kind(), op.id) }
+func (op *bnParamGradOp) String() string {
+	if op.beta {
+		return fmt.Sprintf("BatchNorm'β#%d", op.id)
+	}
+	return fmt.Sprintf("BatchNorm'γ#%d", op.id)
+}
