@@ -546,16 +546,12 @@ func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	V := cfg.TgtVocab
-	weights := g.Input("target_weights", T*n, V)
-	mm := &must{}
-	logp := mm.Do(G.LogSoftMax(all, 1))
-	loss := mm.Do(G.Neg(mm.Do(G.Sum(mm.Do(G.HadamardProd(logp, weights.Node))))))
-	if mm.Err != nil {
-		return nil, errors.Wrap(mm.Err, "seq2seq: loss")
+	head, err := nn.NewMaskedCrossEntropy(g, all)
+	if err != nil {
+		return nil, errors.Wrap(err, "seq2seq: loss")
 	}
-	g.SetOutputs(loss, all)
-	wbuf := make([]float64, T*n*V)
+	g.SetOutputs(head.Loss, all)
+	labels, wbuf := make([]int, T*n), make([]float64, T*n)
 	inputs := make([][]int, T)
 	for t := range inputs {
 		inputs[t] = make([]int, n)
@@ -565,7 +561,7 @@ func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 		if err := e.feed(m, b, n); err != nil {
 			return err
 		}
-		if err := m.targets(b, n, inputs, wbuf); err != nil {
+		if err := m.targets(b, n, inputs, labels, wbuf); err != nil {
 			return err
 		}
 		last = b
@@ -574,7 +570,7 @@ func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 				return errors.Wrapf(err, "target step %d", t)
 			}
 		}
-		return weights.Set(wbuf)
+		return head.SetMasked(labels, wbuf)
 	})
 	if train && cfg.TeacherForcing < 1 {
 		g.BeforeRun(func(rng *rand.Rand) error {
@@ -596,25 +592,22 @@ func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 	return g, nil
 }
 
-// targets lays out a batch's teacher-forced inputs (inputs[t][b]) and the loss weights: one-hot
-// rows of 1/(number of real target tokens) at real positions, zero rows at padding.
-func (m *Model) targets(b datasets.Batch, n int, inputs [][]int, wbuf []float64) error {
+// targets lays out a batch's teacher-forced inputs (inputs[t][b]) and, per row t·n + b of the
+// logits, the target token and the loss weight: 1 at real positions, 0 at padding.
+func (m *Model) targets(b datasets.Batch, n int, inputs [][]int, labels []int, wbuf []float64) error {
 	cfg := m.Config
 	T, V := cfg.MaxTgt, cfg.TgtVocab
 	if len(b.TgtLen) != n || len(b.Tgt) != n*b.TgtT || len(b.TgtIn) != n*b.TgtT {
 		return errors.Errorf("seq2seq: batch of %d targets for a graph of %d", len(b.TgtLen), n)
 	}
-	count := 0
 	for i, l := range b.TgtLen {
 		if l < 1 || l > T || l > b.TgtT {
 			return errors.Errorf("seq2seq: target %d has %d tokens with EOS; the model takes 1 to %d", i, l, T)
 		}
-		count += l
 	}
 	for i := range wbuf {
-		wbuf[i] = 0
+		wbuf[i], labels[i] = 0, 0
 	}
-	w := 1 / float64(count)
 	for t := 0; t < T; t++ {
 		for i := 0; i < n; i++ {
 			inputs[t][i] = cfg.BOS // padding reads BOS: any valid id, its outputs are not scored
@@ -624,7 +617,7 @@ func (m *Model) targets(b datasets.Batch, n int, inputs [][]int, wbuf []float64)
 				if y < 0 || y >= V {
 					return errors.Errorf("seq2seq: target token %d of example %d outside [0, %d)", y, i, V)
 				}
-				wbuf[(t*n+i)*V+y] = w
+				labels[t*n+i], wbuf[t*n+i] = y, 1
 			}
 		}
 	}

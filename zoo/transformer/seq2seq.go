@@ -183,7 +183,7 @@ type s2sGraph struct {
 	g          *nn.Graph
 	src, tgtIn *nn.TokenInput
 	pad        *nn.PaddingMask
-	weights    *nn.Input // per-row loss weights as one-hot rows scaled by 1/(scored rows)
+	head       *nn.CrossEntropy // masked: weight 1 at scored rows, 0 at padding
 	cross      []*G.Node
 	crossVals  []G.Value
 	n          int
@@ -206,7 +206,7 @@ func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("transformer: batch of %d examples", n)
 	}
-	S, T, V := cfg.MaxSrc, cfg.MaxTgt, cfg.TgtVocab
+	S, T := cfg.MaxSrc, cfg.MaxTgt
 	g := nn.NewGraph(m.store, n, train)
 	h := &s2sGraph{g: g, n: n}
 	embed := func(e *nn.Embedding, name string, t int) (*nn.TokenInput, *G.Node, error) {
@@ -271,38 +271,22 @@ func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.weights = g.Input("loss_weights", n*T, V)
-	logp, err := G.LogSoftMax(logits, 1)
-	if err == nil {
-		logp, err = G.HadamardProd(logp, h.weights.Node)
-	}
-	var loss *G.Node
-	if err == nil {
-		loss, err = G.Sum(logp)
-	}
-	if err == nil {
-		loss, err = G.Neg(loss)
-	}
-	if err != nil {
+	if h.head, err = nn.NewMaskedCrossEntropy(g, logits); err != nil {
 		return nil, errors.Wrap(err, "transformer: seq2seq loss")
 	}
-	g.SetOutputs(loss, logits)
+	g.SetOutputs(h.head.Loss, logits)
 	h.crossVals = make([]G.Value, len(h.cross))
 	for i, w := range h.cross {
 		G.Read(w, &h.crossVals[i])
 	}
 	src, tgtIn := make([]int, n*S), make([]int, n*T)
-	wbuf := make([]float64, n*T*V)
+	labels, wbuf := make([]int, n*T), make([]float64, n*T)
 	g.OnFeed(func(b datasets.Batch) error {
 		if err := h.feedSources(m, b, src); err != nil {
 			return err
 		}
 		for i := range wbuf {
-			wbuf[i] = 0
-		}
-		scored := 0
-		for e := 0; e < n; e++ {
-			scored += b.TgtLen[e]
+			wbuf[i], labels[i] = 0, 0
 		}
 		for e := 0; e < n; e++ {
 			for t := 0; t < T; t++ {
@@ -311,14 +295,14 @@ func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
 					tgtIn[e*T+t] = b.TgtIn[e*b.TgtT+t]
 				}
 				if t < b.TgtLen[e] {
-					wbuf[(e*T+t)*V+b.Tgt[e*b.TgtT+t]] = 1 / float64(scored)
+					labels[e*T+t], wbuf[e*T+t] = b.Tgt[e*b.TgtT+t], 1
 				}
 			}
 		}
 		if err := h.tgtIn.Set(tgtIn); err != nil {
 			return err
 		}
-		return h.weights.Set(wbuf)
+		return h.head.SetMasked(labels, wbuf)
 	})
 	return h, nil
 }
