@@ -26,6 +26,8 @@ package bench
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -149,10 +151,12 @@ type Result struct {
 	AllocBytesPerStep float64 `json:"alloc_bytes_per_step,omitempty"` // runtime.MemStats.TotalAlloc over the timed steps, per step
 	AllocsPerStep     float64 `json:"allocs_per_step,omitempty"`      // runtime.MemStats.Mallocs over the timed steps, per step
 
-	Torch    string   `json:"torch,omitempty"`     // torch.__version__
-	Threads  int      `json:"threads,omitempty"`   // torch.get_num_threads()
-	BLASLibs []string `json:"blas_libs,omitempty"` // BLAS and OpenMP libraries the PyTorch process mapped
-	Loss     float64  `json:"loss"`                // training loss of the last step
+	Torch   string `json:"torch,omitempty"`   // torch.__version__
+	Threads int    `json:"threads,omitempty"` // torch.get_num_threads()
+	// BLASLibs are the BLAS, LAPACK and OpenMP shared libraries the process mapped (none for
+	// the pure-Go BLAS).
+	BLASLibs []string `json:"blas_libs,omitempty"`
+	Loss     float64  `json:"loss"` // training loss of the last step
 }
 
 // Run builds w once and times opt.Steps training steps after opt.Warmup untimed ones, in this
@@ -210,7 +214,40 @@ func (w Workload) Run(opt Options) (Result, error) {
 	}
 	res.AllocBytesPerStep = float64(after.TotalAlloc-before.TotalAlloc) / float64(opt.Steps)
 	res.AllocsPerStep = float64(after.Mallocs-before.Mallocs) / float64(opt.Steps)
+	res.BLASLibs = MappedLibs()
 	return res, nil
+}
+
+// MappedLibs lists the BLAS, LAPACK and OpenMP shared libraries this process has mapped, from
+// /proc/self/maps (none where that file is not there), with symbolic links resolved: it says
+// which OpenBLAS build (pthread or OpenMP) a cgo binary really runs.
+func MappedLibs() []string {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var libs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || !strings.HasPrefix(f[5], "/") {
+			continue
+		}
+		p := f[5]
+		base := filepath.Base(p)
+		if !strings.Contains(base, "blas") && !strings.Contains(base, "lapack") && !strings.Contains(base, "omp") && !strings.Contains(base, "mkl") {
+			continue
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if !seen[p] {
+			seen[p] = true
+			libs = append(libs, p)
+		}
+	}
+	sort.Strings(libs)
+	return libs
 }
 
 // Median is the median of xs (the mean of the middle two for an even count); 0 for none. xs is

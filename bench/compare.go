@@ -46,7 +46,8 @@ type Row struct {
 
 // Env is what the figures depend on: the machine and both sides' libraries and threads.
 type Env struct {
-	BLAS            string   `json:"blas"` // nn.BLAS of the Go side
+	BLAS            string   `json:"blas"`                // nn.BLAS of the Go side
+	BLASLibs        []string `json:"blas_libs,omitempty"` // the Go side's BLAS shared libraries (cgo builds)
 	GOMAXPROCS      int      `json:"gomaxprocs"`
 	OpenBLASThreads string   `json:"openblas_num_threads,omitempty"` // of the Go side
 	CPU             string   `json:"cpu"`
@@ -105,6 +106,9 @@ func (c Comparison) Run(ws []Workload, env Env) (Report, error) {
 				return rep, err
 			}
 			goRes = append(goRes, m)
+			if rep.Env.BLASLibs == nil {
+				rep.Env.BLASLibs = m.BLASLibs
+			}
 			if c.Torch == nil {
 				continue
 			}

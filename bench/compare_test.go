@@ -143,8 +143,9 @@ func TestComparisonChildErrors(t *testing.T) {
 func testReport() Report {
 	return Report{
 		Env: Env{BLAS: "openblas", OpenBLASThreads: "1", GOMAXPROCS: 2, CPU: "Test CPU", CPUs: 2, GoVersion: "go1.26",
-			Torch: "1.13.1", TorchThreads: 2, TorchBLAS: []string{"/usr/lib/x/libopenblasp-r0.3.21.so", "/usr/lib/libgomp.so.1"},
-			Steps: 50, Warmup: 10, Rounds: 3, LoadStart: 1.5, LoadEnd: 2.25},
+			Torch: "1.13.1", TorchThreads: 2, TorchBLAS: []string{"/usr/lib/openblas-openmp/libopenblasp-r0.3.21.so", "/usr/lib/libgomp.so.1"},
+			BLASLibs: []string{"/usr/lib/openblas-pthread/libopenblas.so.0"},
+			Steps:    50, Warmup: 10, Rounds: 3, LoadStart: 1.5, LoadEnd: 2.25},
 		Rows: []Row{
 			{Workload: "W1", Unit: Tokens, Go: Stats{UnitsPerS: 3612, PeakRSS: 412 << 20, AllocBytesPerStep: 248.8 * (1 << 20), AllocsPerStep: 98475},
 				Torch: &Stats{UnitsPerS: 27200, PeakRSS: 300 << 20}, Ratio: 3612.0 / 27200},
@@ -163,8 +164,8 @@ func TestWriteTable(t *testing.T) {
 	if len(lines) != 4 {
 		t.Fatalf("%d lines; want header, column names and 2 rows:\n%s", len(lines), out.String())
 	}
-	for _, want := range []string{"BLAS openblas (OPENBLAS_NUM_THREADS=1)", "GOMAXPROCS 2", "CPU Test CPU (2 CPUs)", "go1.26",
-		"PyTorch 1.13.1, 2 threads, BLAS libopenblasp-r0.3.21.so libgomp.so.1", "50 timed steps after 10 warm-up, 3 rounds",
+	for _, want := range []string{"BLAS openblas (openblas-pthread/libopenblas.so.0, OPENBLAS_NUM_THREADS=1)", "GOMAXPROCS 2", "CPU Test CPU (2 CPUs)", "go1.26",
+		"PyTorch 1.13.1, 2 threads, BLAS openblas-openmp/libopenblasp-r0.3.21.so lib/libgomp.so.1", "50 timed steps after 10 warm-up, 3 rounds",
 		"load average 1.50 before, 2.25 after"} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("header %q lacks %q", lines[0], want)

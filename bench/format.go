@@ -14,16 +14,19 @@ import (
 func (e Env) Header() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "BLAS %s", e.BLAS)
+	var notes []string
+	if len(e.BLASLibs) > 0 {
+		notes = append(notes, libNames(e.BLASLibs))
+	}
 	if e.OpenBLASThreads != "" {
-		fmt.Fprintf(&b, " (OPENBLAS_NUM_THREADS=%s)", e.OpenBLASThreads)
+		notes = append(notes, "OPENBLAS_NUM_THREADS="+e.OpenBLASThreads)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(notes, ", "))
 	}
 	fmt.Fprintf(&b, ", GOMAXPROCS %d, %s, CPU %s (%d CPUs)", e.GOMAXPROCS, e.GoVersion, e.CPU, e.CPUs)
 	if e.Torch != "" {
-		var libs []string
-		for _, l := range e.TorchBLAS {
-			libs = append(libs, filepath.Base(l))
-		}
-		fmt.Fprintf(&b, "; PyTorch %s, %d threads, BLAS %s", e.Torch, e.TorchThreads, strings.Join(libs, " "))
+		fmt.Fprintf(&b, "; PyTorch %s, %d threads, BLAS %s", e.Torch, e.TorchThreads, libNames(e.TorchBLAS))
 	}
 	fmt.Fprintf(&b, "; %d timed steps after %d warm-up, %d round", e.Steps, e.Warmup, e.Rounds)
 	if e.Rounds != 1 {
@@ -33,6 +36,16 @@ func (e Env) Header() string {
 		fmt.Fprintf(&b, "; load average %.2f before, %.2f after", e.LoadStart, e.LoadEnd)
 	}
 	return b.String()
+}
+
+// libNames is the libraries' paths shortened to their folder and name:
+// openblas-pthread/libopenblas.so.0.
+func libNames(paths []string) string {
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Join(filepath.Base(filepath.Dir(p)), filepath.Base(p)))
+	}
+	return strings.Join(names, " ")
 }
 
 // WriteTable prints the report as a table under its header line. The PyTorch columns are there
