@@ -16,6 +16,17 @@ var goKernels = kernels{
 	axpy32:        axpy32Go,
 	mul32:         mul32Go,
 	lstmForward32: lstmForward32Go,
+
+	lstmBackward32: lstmBackwardGo[float32],
+	gruForward32: func(xp, hp, hPrev, h []float32, B, H int) {
+		gruForwardGo(xp, hp, hPrev, h, B, H, sigmoidf, tanhf)
+	},
+	gruBackward32: gruBackwardGo[float32],
+	shiftExp32: func(dst, x []float32, s float32) {
+		for i, v := range x[:len(dst)] {
+			dst[i] = expf(v + s)
+		}
+	},
 }
 
 func exp32Go(dst, x []float32) {

@@ -20,6 +20,11 @@ type kernels struct {
 	axpy32        func(dst []float32, a float32, x []float32)
 	mul32         func(dst, a, b []float32)
 	lstmForward32 func(pre, cPrev, c, tc, h []float32, B, H int)
+
+	lstmBackward32 func(gates, cPrev, tc, dh, dc, dpre, dcPrev []float32, B, H int)
+	gruForward32   func(xp, hp, hPrev, h []float32, B, H int)
+	gruBackward32  func(gates, hp, hPrev, dh, dxp, dhp, dhPrev []float32, B, H int)
+	shiftExp32     func(dst, x []float32, s float32) // dst = e^(x+s)
 }
 
 // kern is the implementation in use: the best the processor supports, or the one named by the

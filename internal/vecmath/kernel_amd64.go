@@ -55,6 +55,13 @@ func asmKernels(name string, isa int) kernels {
 		axpy32:        func(dst []float32, a float32, x []float32) { axpy(isa, dst, a, x) },
 		mul32:         func(dst, a, b []float32) { mul(isa, dst, a, b) },
 		lstmForward32: func(pre, cPrev, c, tc, h []float32, B, H int) { lstmForward(isa, pre, cPrev, c, tc, h, B, H) },
+
+		lstmBackward32: lstmBackwardGo[float32],
+		gruForward32: func(xp, hp, hPrev, h []float32, B, H int) {
+			gruForwardGo(xp, hp, hPrev, h, B, H, sigmoidf, tanhf)
+		},
+		gruBackward32: gruBackwardGo[float32],
+		shiftExp32:    goKernels.shiftExp32,
 	}
 }
 
