@@ -216,7 +216,9 @@ func TestRecurrentPanics(t *testing.T) {
 		"LSTMBackward32": func() {
 			LSTMBackward32(make([]float32, 8), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 8), make([]float32, 3), 1, 2)
 		},
-		"GRUForward32":  func() { GRUForward32(make([]float32, 6), make([]float32, 5), make([]float32, 2), make([]float32, 2), 1, 2) },
+		"GRUForward32": func() {
+			GRUForward32(make([]float32, 6), make([]float32, 5), make([]float32, 2), make([]float32, 2), 1, 2)
+		},
 		"GRUBackward64": func() { GRUBackward64(nil, nil, nil, nil, nil, nil, nil, 1, 1) },
 		"SoftmaxRows32": func() { SoftmaxRows32(make([]float32, 4), make([]float32, 4), 3) },
 	} {
