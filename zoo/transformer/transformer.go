@@ -431,7 +431,7 @@ func (m *LM) head(g *nn.Graph, x *G.Node) (*G.Node, error) {
 	}
 	y, err := G.Mul(x, et)
 	if err == nil {
-		y, err = G.BroadcastAdd(y, g.Bind(m.Head.Bias), nil, []byte{0})
+		y, err = nn.AddBias(y, g.Bind(m.Head.Bias))
 	}
 	return y, errors.Wrap(err, "transformer: tied head")
 }
