@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -59,17 +60,19 @@ func ReadCSV(r io.Reader, name, target string, kind Kind) (*Table, error) {
 	}
 	cols := make([]string, len(header))
 	ti := -1
+	seen := make(map[string]int, len(header))
 	for i, h := range header {
 		cols[i] = strings.TrimSpace(h)
-		if j := slices.Index(cols[:i], cols[i]); j >= 0 {
-			return nil, errors.Errorf("%s:1: column %q appears twice (columns %d and %d)", name, cols[i], j+1, i+1)
+		if j, dup := seen[cols[i]]; dup {
+			return nil, errors.Errorf("%s:1: column %s appears twice (columns %d and %d)", name, brief(cols[i]), j+1, i+1)
 		}
+		seen[cols[i]] = i
 		if cols[i] == target {
 			ti = i
 		}
 	}
 	if ti < 0 {
-		return nil, errors.Errorf("%s:1: no target column %q in header %q", name, target, cols)
+		return nil, errors.Errorf("%s:1: no target column %q in header %s", name, target, briefList(cols))
 	}
 	if len(cols) < 2 {
 		return nil, errors.Errorf("%s:1: only the target column %q; want at least one feature column", name, target)
@@ -93,14 +96,14 @@ func ReadCSV(r io.Reader, name, target string, kind Kind) (*Table, error) {
 			f = strings.TrimSpace(f)
 			if i == ti && kind == Classification {
 				if f == "" {
-					return nil, errors.Errorf("%s:%d: column %q: empty class name", name, line, cols[i])
+					return nil, errors.Errorf("%s:%d: column %s: empty class name", name, line, brief(cols[i]))
 				}
 				names = append(names, f)
 				continue
 			}
 			v, err := parseValue(f)
 			if err != nil {
-				return nil, errors.Errorf("%s:%d: column %q: %v", name, line, cols[i], err)
+				return nil, errors.Errorf("%s:%d: column %s: %v", name, line, brief(cols[i]), err)
 			}
 			if i == ti {
 				y = append(y, v)
@@ -140,12 +143,12 @@ func parseValue(f string) (float64, error) {
 	v, err := strconv.ParseFloat(f, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, errors.Errorf("parse %q: out of range", f)
+			return 0, errors.Errorf("parse %s: out of range", brief(f))
 		}
-		return 0, errors.Errorf("parse %q: not a number", f)
+		return 0, errors.Errorf("parse %s: not a number", brief(f))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errors.Errorf("parse %q: not a finite number", f)
+		return 0, errors.Errorf("parse %s: not a finite number", brief(f))
 	}
 	return v, nil
 }
@@ -174,6 +177,30 @@ func sortedClassNames(names []string) []string {
 		return strings.Compare(a, b)
 	})
 	return set
+}
+
+// brief quotes s for an error message, cut to 40 bytes: a binary file read as CSV must not fill
+// the terminal.
+func brief(s string) string {
+	const most = 40
+	if len(s) > most {
+		return fmt.Sprintf("%q… (%d bytes)", s[:most], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// briefList quotes at most the first 10 names briefly.
+func briefList(names []string) string {
+	const most = 10
+	parts := make([]string, 0, most+1)
+	for i, n := range names {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("… (%d columns)", len(names)))
+			break
+		}
+		parts = append(parts, brief(n))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // csvError turns an encoding/csv error into one naming the source and line.

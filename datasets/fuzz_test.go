@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -142,4 +143,28 @@ func FuzzLoadWordCorpus(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCSVErrorsAreBrief: a binary file read as CSV gives an error of a line, not a dump of the
+// file, and a header of many columns is checked in linear time.
+func TestCSVErrorsAreBrief(t *testing.T) {
+	bin := make([]byte, 5000)
+	for i := range bin {
+		bin[i] = byte(i*7 + 3)
+		if bin[i] == '\n' || bin[i] == '\r' || bin[i] == '"' {
+			bin[i] = 0
+		}
+	}
+	_, err := ReadCSV(bytes.NewReader(bin), "bin.csv", "y", Classification)
+	if err == nil || len(err.Error()) > 1000 {
+		t.Fatalf("error of %d bytes: %.300v", len(err.Error()), err)
+	}
+	var wide bytes.Buffer
+	for i := 0; i < 200000; i++ {
+		fmt.Fprintf(&wide, "c%d,", i)
+	}
+	_, err = ReadCSV(bytes.NewReader(wide.Bytes()), "wide.csv", "y", Classification)
+	if err == nil || len(err.Error()) > 1000 {
+		t.Fatalf("wide header: %.300v", err)
+	}
 }
