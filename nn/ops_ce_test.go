@@ -11,7 +11,7 @@ import (
 
 // composedCrossEntropy is the cross-entropy composed of Gorgonia's ops, as the head was before
 // the fused op: −Σ log softmax(z) ⊙ R with R the one-hot labels scaled by w_n/Σw.
-func composedCrossEntropy(t *testing.T, g *Graph, z *G.Node, labels []int, w []float64) *G.Node {
+func composedCrossEntropy(t testing.TB, g *Graph, z *G.Node, labels []int, w []float64) *G.Node {
 	t.Helper()
 	n, k := z.Shape()[0], z.Shape()[1]
 	wsum := 0.0
