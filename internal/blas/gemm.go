@@ -180,14 +180,14 @@ func gemmSerial[T float](kn *kernel[T], aT, bT bool, m, n, k int, alpha T, a []T
 			}
 			if direct {
 				if rem := nc % nr; rem != 0 {
-					packB(bp, false, b, ldb, pc, jc+nc-rem, kc, rem, nr)
+					packB(kn.tr, bp, false, b, ldb, pc, jc+nc-rem, kc, rem, nr)
 				}
 			} else {
-				packB(bp, bT, b, ldb, pc, jc, kc, nc, nr)
+				packB(kn.tr, bp, bT, b, ldb, pc, jc, kc, nc, nr)
 			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
-				packA(ap, aT, a, lda, ic, pc, mc, kc, mr)
+				packA(kn.tr, ap, aT, a, lda, ic, pc, mc, kc, mr)
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					var bt []T
@@ -228,7 +228,7 @@ func gemmSerial[T float](kn *kernel[T], aT, bT bool, m, n, k int, alpha T, a []T
 
 // packA copies rows ic…ic+mc-1, depth pc…pc+kc-1 of op(A) into panels of mr rows: panel q
 // holds, for each depth p, the mr values op(A)[ic+q·mr+i][pc+p], with rows past mc as zeros.
-func packA[T float](dst []T, aT bool, a []T, lda, ic, pc, mc, kc, mr int) {
+func packA[T float](tr transposeFunc[T], dst []T, aT bool, a []T, lda, ic, pc, mc, kc, mr int) {
 	for q := 0; q < mc; q += mr {
 		rows := min(mr, mc-q)
 		panel := dst[(q/mr)*kc*mr : (q/mr+1)*kc*mr]
@@ -243,15 +243,10 @@ func packA[T float](dst []T, aT bool, a []T, lda, ic, pc, mc, kc, mr int) {
 			continue
 		}
 		// op(A)[i][p] = a[i·lda+p]: each row is contiguous in depth.
-		for i := 0; i < rows; i++ {
-			src := a[(ic+q+i)*lda+pc : (ic+q+i)*lda+pc+kc]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
-		}
-		for i := rows; i < mr; i++ {
+		tr(panel, mr, a[(ic+q)*lda+pc:], lda, rows, kc)
+		if rows < mr {
 			for p := 0; p < kc; p++ {
-				panel[p*mr+i] = 0
+				clear(panel[p*mr+rows : p*mr+mr])
 			}
 		}
 	}
@@ -260,7 +255,7 @@ func packA[T float](dst []T, aT bool, a []T, lda, ic, pc, mc, kc, mr int) {
 // packB copies depth pc…pc+kc-1, columns jc…jc+nc-1 of op(B) into panels of nr columns:
 // panel q holds, for each depth p, the nr values op(B)[pc+p][jc+q·nr+j], with columns past nc
 // as zeros.
-func packB[T float](dst []T, bT bool, b []T, ldb, pc, jc, kc, nc, nr int) {
+func packB[T float](tr transposeFunc[T], dst []T, bT bool, b []T, ldb, pc, jc, kc, nc, nr int) {
 	for q := 0; q < nc; q += nr {
 		cols := min(nr, nc-q)
 		panel := dst[(q/nr)*kc*nr : (q/nr+1)*kc*nr]
@@ -274,16 +269,24 @@ func packB[T float](dst []T, bT bool, b []T, ldb, pc, jc, kc, nc, nr int) {
 			continue
 		}
 		// op(B)[p][j] = b[j·ldb+p]: each column is contiguous in depth.
-		for j := 0; j < cols; j++ {
-			src := b[(jc+q+j)*ldb+pc : (jc+q+j)*ldb+pc+kc]
-			for p, v := range src {
-				panel[p*nr+j] = v
+		tr(panel, nr, b[(jc+q)*ldb+pc:], ldb, cols, kc)
+		if cols < nr {
+			for p := 0; p < kc; p++ {
+				clear(panel[p*nr+cols : p*nr+nr])
 			}
 		}
-		for j := cols; j < nr; j++ {
-			for p := 0; p < kc; p++ {
-				panel[p*nr+j] = 0
-			}
+	}
+}
+
+// transposeFunc sets dst[p·ldd+j] = src[j·lds+p] for j < w and p < kc.
+type transposeFunc[T float] func(dst []T, ldd int, src []T, lds, w, kc int)
+
+// transposeGo is the portable transposeFunc.
+func transposeGo[T float](dst []T, ldd int, src []T, lds, w, kc int) {
+	for j := 0; j < w; j++ {
+		s := src[j*lds : j*lds+kc]
+		for p, v := range s {
+			dst[p*ldd+j] = v
 		}
 	}
 }

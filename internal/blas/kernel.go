@@ -20,6 +20,7 @@ type microFunc[T float] func(k int, a, b []T, ldb int, c []T, ldc int, alpha, be
 type kernel[T float] struct {
 	mr, nr int
 	fn     microFunc[T]
+	tr     transposeFunc[T] // packs transposed operands
 }
 
 // kernelSet is one instruction set's microkernels.
@@ -32,8 +33,8 @@ type kernelSet struct {
 // goKernels is the portable kernel set, the reference for the others.
 var goKernels = kernelSet{
 	name: "go",
-	s:    &kernel[float32]{mr: 4, nr: 4, fn: goMicro4x4[float32]},
-	d:    &kernel[float64]{mr: 4, nr: 4, fn: goMicro4x4[float64]},
+	s:    &kernel[float32]{mr: 4, nr: 4, fn: goMicro4x4[float32], tr: transposeGo[float32]},
+	d:    &kernel[float64]{mr: 4, nr: 4, fn: goMicro4x4[float64], tr: transposeGo[float64]},
 }
 
 // active is the kernel set in use.

@@ -6,13 +6,13 @@ import "golang.org/x/sys/cpu"
 var (
 	avx512Kernels = kernelSet{
 		name: "avx512",
-		s:    &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512)},
-		d:    &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512)},
+		s:    &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512), tr: transposeAVX},
+		d:    &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512), tr: transposeGo[float64]},
 	}
 	avx2Kernels = kernelSet{
 		name: "avx2",
-		s:    &kernel[float32]{mr: 6, nr: 16, fn: asmMicro[float32](6, 16, sgemmAVX2)},
-		d:    &kernel[float64]{mr: 6, nr: 8, fn: asmMicro[float64](6, 8, dgemmAVX2)},
+		s:    &kernel[float32]{mr: 6, nr: 16, fn: asmMicro[float32](6, 16, sgemmAVX2), tr: transposeAVX},
+		d:    &kernel[float64]{mr: 6, nr: 8, fn: asmMicro[float64](6, 8, dgemmAVX2), tr: transposeGo[float64]},
 	}
 )
 
@@ -36,5 +36,25 @@ func asmMicro[T float](mr, nr int, f func(k int, a, b *T, ldb int, c *T, ldc int
 		_ = b[(k-1)*ldb+nr-1]
 		_ = c[(mr-1)*ldc+nr-1]
 		f(k, &a[0], &b[0], ldb, &c[0], ldc, alpha, beta, load)
+	}
+}
+
+// transposeAVX is the transposeFunc of float32 with AVX: 8×8 blocks in registers, the rest by
+// transposeGo.
+func transposeAVX(dst []float32, ldd int, src []float32, lds, w, kc int) {
+	nb := kc / 8
+	j := 0
+	if nb > 0 {
+		for ; j+8 <= w; j += 8 {
+			_ = src[(j+7)*lds+8*nb-1]
+			_ = dst[(8*nb-1)*ldd+j+7]
+			transpose8x8F32(nb, &src[j*lds], lds, &dst[j], ldd)
+		}
+		if 8*nb < kc && j > 0 {
+			transposeGo(dst[8*nb*ldd:], ldd, src[8*nb:], lds, j, kc-8*nb)
+		}
+	}
+	if j < w {
+		transposeGo(dst[j:], ldd, src[j*lds:], lds, w-j, kc)
 	}
 }

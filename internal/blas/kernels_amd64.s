@@ -653,3 +653,74 @@ dgemmAVX2_store:
 	VMOVUPD Y11, 32(DX)
 	VZEROUPPER
 	RET
+
+// func transpose8x8F32(n int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX
+TEXT ·transpose8x8F32(SB), NOSPLIT, $0-40
+	MOVQ  n+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lds+16(FP), R8
+	MOVQ  dst+24(FP), DX
+	MOVQ  ldd+32(FP), R11
+	SHLQ  $0x02, R8
+	SHLQ  $0x02, R11
+	LEAQ  (R8)(R8*2), R9
+	LEAQ  (SI)(R8*4), DI
+	LEAQ  (R11)(R11*2), R12
+	LEAQ  (DX)(R11*4), R10
+	MOVQ  R11, R13
+	SHLQ  $0x03, R13
+	TESTQ CX, CX
+	JZ    transpose8x8F32_done
+
+transpose8x8F32_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R9*1), Y3
+	VMOVUPS    (DI), Y4
+	VMOVUPS    (DI)(R8*1), Y5
+	VMOVUPS    (DI)(R8*2), Y6
+	VMOVUPS    (DI)(R9*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DX)
+	VMOVUPS    Y9, (DX)(R11*1)
+	VMOVUPS    Y10, (DX)(R11*2)
+	VMOVUPS    Y11, (DX)(R12*1)
+	VMOVUPS    Y12, (R10)
+	VMOVUPS    Y13, (R10)(R11*1)
+	VMOVUPS    Y14, (R10)(R11*2)
+	VMOVUPS    Y15, (R10)(R12*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       R13, DX
+	ADDQ       R13, R10
+	DECQ       CX
+	JNZ        transpose8x8F32_loop
+
+transpose8x8F32_done:
+	VZEROUPPER
+	RET

@@ -21,3 +21,8 @@ func sgemmAVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, alph
 //
 //go:noescape
 func dgemmAVX2(k int, a *float64, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, load bool)
+
+// transpose8x8F32 transposes n 8×8 blocks of float32 side by side: dst[(8b+r)·ldd+c] = src[c·lds+8b+r] for b < n and r, c < 8. It needs AVX.
+//
+//go:noescape
+func transpose8x8F32(n int, src *float32, lds int, dst *float32, ldd int)

@@ -33,6 +33,7 @@ func main() {
 	for _, s := range kernels {
 		generate(s)
 	}
+	transpose8x8()
 	Generate()
 }
 
@@ -154,6 +155,75 @@ func generate(s spec) {
 			ADDQ(ldc, c)
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// transpose8x8 generates transpose8x8F32(n, src, lds, dst, ldd), which transposes n 8×8
+// blocks side by side: dst[(8b+r)·ldd+c] = src[c·lds+8b+r] for b < n and r, c < 8. It packs
+// transposed operands with AVX shuffles instead of one element at a time.
+func transpose8x8() {
+	TEXT("transpose8x8F32", NOSPLIT, "func(n int, src *float32, lds int, dst *float32, ldd int)")
+	Pragma("noescape")
+	Doc("transpose8x8F32 transposes n 8×8 blocks of float32 side by side: dst[(8b+r)·ldd+c] = src[c·lds+8b+r] for b < n and r, c < 8. It needs AVX.")
+	n := Load(Param("n"), reg.RCX)
+	sa := Load(Param("src"), reg.RSI)
+	l := Load(Param("lds"), reg.R8)
+	da := Load(Param("dst"), reg.RDX)
+	m := Load(Param("ldd"), reg.R11)
+	SHLQ(U8(2), l)
+	SHLQ(U8(2), m)
+	l3, sb := reg.R9, reg.RDI
+	LEAQ(Mem{Base: l, Index: l, Scale: 2}, l3)
+	LEAQ(Mem{Base: sa, Index: l, Scale: 4}, sb)
+	m3, db, m8 := reg.R12, reg.R10, reg.R13
+	LEAQ(Mem{Base: m, Index: m, Scale: 2}, m3)
+	LEAQ(Mem{Base: da, Index: m, Scale: 4}, db)
+	MOVQ(m, m8)
+	SHLQ(U8(3), m8)
+	Y := func(i int) reg.VecPhysical { return vec(false, i) }
+	TESTQ(n, n)
+	JZ(LabelRef("transpose8x8F32_done"))
+	Label("transpose8x8F32_loop")
+	rows := []Mem{
+		{Base: sa}, {Base: sa, Index: l, Scale: 1}, {Base: sa, Index: l, Scale: 2}, {Base: sa, Index: l3, Scale: 1},
+		{Base: sb}, {Base: sb, Index: l, Scale: 1}, {Base: sb, Index: l, Scale: 2}, {Base: sb, Index: l3, Scale: 1},
+	}
+	for i, r := range rows {
+		VMOVUPS(r, Y(i))
+	}
+	// t(2i) = unpacklo(r(2i), r(2i+1)), t(2i+1) = unpackhi(…), in Y8…Y15.
+	for i := 0; i < 4; i++ {
+		VUNPCKLPS(Y(2*i+1), Y(2*i), Y(8+2*i))
+		VUNPCKHPS(Y(2*i+1), Y(2*i), Y(8+2*i+1))
+	}
+	// Within each half of four rows: tt = shuffles of (t0,t2), (t1,t3), back in Y0…Y7.
+	for h := 0; h < 2; h++ {
+		t0, t1, t2, t3 := Y(8+4*h), Y(9+4*h), Y(10+4*h), Y(11+4*h)
+		VSHUFPS(U8(0x44), t2, t0, Y(4*h+0))
+		VSHUFPS(U8(0xEE), t2, t0, Y(4*h+1))
+		VSHUFPS(U8(0x44), t3, t1, Y(4*h+2))
+		VSHUFPS(U8(0xEE), t3, t1, Y(4*h+3))
+	}
+	// Rows r and r+4 of the result take the low and high 128-bit lanes of tt(r) and tt(r+4).
+	for r := 0; r < 4; r++ {
+		VPERM2F128(U8(0x20), Y(r+4), Y(r), Y(8+r))
+		VPERM2F128(U8(0x31), Y(r+4), Y(r), Y(12+r))
+	}
+	outs := []Mem{
+		{Base: da}, {Base: da, Index: m, Scale: 1}, {Base: da, Index: m, Scale: 2}, {Base: da, Index: m3, Scale: 1},
+		{Base: db}, {Base: db, Index: m, Scale: 1}, {Base: db, Index: m, Scale: 2}, {Base: db, Index: m3, Scale: 1},
+	}
+	for i, o := range outs {
+		VMOVUPS(Y(8+i), o)
+	}
+	ADDQ(U8(32), sa)
+	ADDQ(U8(32), sb)
+	ADDQ(m8, da)
+	ADDQ(m8, db)
+	DECQ(n)
+	JNZ(LabelRef("transpose8x8F32_loop"))
+	Label("transpose8x8F32_done")
 	VZEROUPPER()
 	RET()
 }
