@@ -187,3 +187,64 @@ func BenchmarkLSTMForward32(b *testing.B) {
 		}
 	}})
 }
+
+// BenchmarkSoftmaxRows32 is 64 rows of 1024 logits.
+func BenchmarkSoftmaxRows32(b *testing.B) {
+	x, dst := benchInput(10), make([]float32, benchN)
+	b.SetBytes(4 * benchN)
+	benchKernels(b, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			SoftmaxRows32(dst, x, 1024)
+		}
+	}, map[string]func(){"loop-float64": func() {
+		for r := 0; r < benchN; r += 1024 {
+			softmaxRowGo(dst[r:r+1024], x[r:r+1024])
+		}
+	}})
+}
+
+// BenchmarkLSTMBackward32: B = 256, H = 256; ns/elem is per unit.
+func BenchmarkLSTMBackward32(b *testing.B) {
+	const B, H = 256, 256
+	r := rand.New(rand.NewSource(15))
+	gates, cp, tc, dh, dc := randSlice(r, 4*B*H, 1), randSlice(r, B*H, 1), randSlice(r, B*H, 1), randSlice(r, B*H, 1), randSlice(r, B*H, 1)
+	dpre, dcp := make([]float32, 4*B*H), make([]float32, B*H)
+	b.SetBytes(4 * benchN)
+	benchKernels(b, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			LSTMBackward32(gates, cp, tc, dh, dc, dpre, dcp, B, H)
+		}
+	}, map[string]func(){"loop": func() { lstmBackwardGo(gates, cp, tc, dh, dc, dpre, dcp, B, H) }})
+}
+
+// BenchmarkGRUForward32: B = 256, H = 256 (the gates refreshed from a copy); ns/elem is per unit.
+func BenchmarkGRUForward32(b *testing.B) {
+	const B, H = 256, 256
+	r := rand.New(rand.NewSource(16))
+	xp0, hp, hPrev := randSlice(r, 3*B*H, 3), randSlice(r, 3*B*H, 3), randSlice(r, B*H, 1)
+	xp, h := make([]float32, 3*B*H), make([]float32, B*H)
+	b.SetBytes(4 * benchN)
+	benchKernels(b, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			copy(xp, xp0)
+			GRUForward32(xp, hp, hPrev, h, B, H)
+		}
+	}, map[string]func(){"loop-math32": func() {
+		copy(xp, xp0)
+		gruForwardGo(xp, hp, hPrev, h, B, H, func(v float32) float32 { return 1 / (1 + math32.Exp(-v)) }, math32.Tanh)
+	}})
+}
+
+// BenchmarkGRUBackward32: B = 256, H = 256; ns/elem is per unit.
+func BenchmarkGRUBackward32(b *testing.B) {
+	const B, H = 256, 256
+	r := rand.New(rand.NewSource(17))
+	gates, hp, hPrev, dh := randSlice(r, 3*B*H, 1), randSlice(r, 3*B*H, 1), randSlice(r, B*H, 1), randSlice(r, B*H, 1)
+	dxp, dhp, dhPrev := make([]float32, 3*B*H), make([]float32, 3*B*H), make([]float32, B*H)
+	b.SetBytes(4 * benchN)
+	benchKernels(b, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			GRUBackward32(gates, hp, hPrev, dh, dxp, dhp, dhPrev, B, H)
+		}
+	}, map[string]func(){"loop": func() { gruBackwardGo(gates, hp, hPrev, dh, dxp, dhp, dhPrev, B, H) }})
+}

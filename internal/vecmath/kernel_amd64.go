@@ -56,12 +56,14 @@ func asmKernels(name string, isa int) kernels {
 		mul32:         func(dst, a, b []float32) { mul(isa, dst, a, b) },
 		lstmForward32: func(pre, cPrev, c, tc, h []float32, B, H int) { lstmForward(isa, pre, cPrev, c, tc, h, B, H) },
 
-		lstmBackward32: lstmBackwardGo[float32],
-		gruForward32: func(xp, hp, hPrev, h []float32, B, H int) {
-			gruForwardGo(xp, hp, hPrev, h, B, H, sigmoidf, tanhf)
+		lstmBackward32: func(gates, cPrev, tc, dh, dc, dpre, dcPrev []float32, B, H int) {
+			lstmBackward(isa, gates, cPrev, tc, dh, dc, dpre, dcPrev, B, H)
 		},
-		gruBackward32: gruBackwardGo[float32],
-		shiftExp32:    goKernels.shiftExp32,
+		gruForward32: func(xp, hp, hPrev, h []float32, B, H int) { gruForward(isa, xp, hp, hPrev, h, B, H) },
+		gruBackward32: func(gates, hp, hPrev, dh, dxp, dhp, dhPrev []float32, B, H int) {
+			gruBackward(isa, gates, hp, hPrev, dh, dxp, dhp, dhPrev, B, H)
+		},
+		shiftExp32: func(dst, x []float32, s float32) { shiftExp(isa, dst, x, s) },
 	}
 }
 
@@ -260,5 +262,103 @@ func lstmForward(isa int, pre, cPrev, c, tc, h []float32, B, H int) {
 			copy(tt[n:], buf[6][:r])
 			copy(hh[n:], buf[7][:r])
 		}
+	}
+}
+
+func callShiftExp(isa int, dst, x []float32, s float32) {
+	if isa == isaAVX512 {
+		shiftExpAVX512(dst, x, s)
+	} else {
+		shiftExpAVX2(dst, x, s)
+	}
+}
+
+// shiftExp sets dst = e^(x+s), the tail padded to one vector.
+func shiftExp(isa int, dst, x []float32, s float32) {
+	w := width(isa)
+	n := len(dst) &^ (w - 1)
+	if n > 0 {
+		callShiftExp(isa, dst[:n], x[:n], s)
+	}
+	if r := len(dst) - n; r > 0 {
+		var tmp [16]float32
+		copy(tmp[:], x[n:len(dst)])
+		callShiftExp(isa, tmp[:w], tmp[:w], s)
+		copy(dst[n:], tmp[:r])
+	}
+}
+
+func callGRUForward(isa int, xp, hp, hPrev, h []float32, n int) {
+	if isa == isaAVX512 {
+		gruForwardAVX512(xp, hp, hPrev, h, n)
+	} else {
+		gruForwardAVX2(xp, hp, hPrev, h, n)
+	}
+}
+
+// gruForward runs the fused row kernel over the whole vectors of every row and over each row's
+// tail padded to one vector.
+func gruForward(isa int, xp, hp, hPrev, h []float32, B, H int) {
+	w := width(isa)
+	n := H &^ (w - 1)
+	r := H - n
+	for b := 0; b < B; b++ {
+		o := b * H
+		x3, h3, hp0, hh := xp[3*o:3*o+3*H], hp[3*o:3*o+3*H], hPrev[o:o+H], h[o:o+H]
+		if n > 0 {
+			callGRUForward(isa, x3, h3, hp0, hh, n)
+		}
+		if r > 0 {
+			var bx, bh [3 * 16]float32
+			var bp, bo [16]float32
+			for k := 0; k < 3; k++ {
+				copy(bx[k*w:], x3[k*H+n:(k+1)*H])
+				copy(bh[k*w:], h3[k*H+n:(k+1)*H])
+			}
+			copy(bp[:], hp0[n:])
+			callGRUForward(isa, bx[:3*w], bh[:3*w], bp[:w], bo[:w], w)
+			for k := 0; k < 3; k++ {
+				copy(x3[k*H+n:(k+1)*H], bx[k*w:k*w+r])
+			}
+			copy(hh[n:], bo[:r])
+		}
+	}
+}
+
+// lstmBackward runs the row kernel over the whole vectors of every row; the tail columns are
+// plain arithmetic, done in Go.
+func lstmBackward(isa int, gates, cPrev, tc, dh, dc, dpre, dcPrev []float32, B, H int) {
+	n := H &^ (width(isa) - 1)
+	for b := 0; b < B; b++ {
+		o := b * H
+		g4, d4 := gates[4*o:4*o+4*H], dpre[4*o:4*o+4*H]
+		cp, t, gh, gc, gcp := cPrev[o:o+H], tc[o:o+H], dh[o:o+H], dc[o:o+H], dcPrev[o:o+H]
+		if n > 0 {
+			if isa == isaAVX512 {
+				lstmBackwardAVX512(g4, cp, t, gh, gc, d4, gcp, n)
+			} else {
+				lstmBackwardAVX2(g4, cp, t, gh, gc, d4, gcp, n)
+			}
+		}
+		lstmBackwardCols(g4, cp, t, gh, gc, d4, gcp, n)
+	}
+}
+
+// gruBackward runs the row kernel over the whole vectors of every row; the tail columns are
+// plain arithmetic, done in Go.
+func gruBackward(isa int, gates, hp, hPrev, dh, dxp, dhp, dhPrev []float32, B, H int) {
+	n := H &^ (width(isa) - 1)
+	for b := 0; b < B; b++ {
+		o := b * H
+		g3, h3, dx3, dh3 := gates[3*o:3*o+3*H], hp[3*o:3*o+3*H], dxp[3*o:3*o+3*H], dhp[3*o:3*o+3*H]
+		hp0, gh, ghp := hPrev[o:o+H], dh[o:o+H], dhPrev[o:o+H]
+		if n > 0 {
+			if isa == isaAVX512 {
+				gruBackwardAVX512(g3, h3, hp0, gh, dx3, dh3, ghp, n)
+			} else {
+				gruBackwardAVX2(g3, h3, hp0, gh, dx3, dh3, ghp, n)
+			}
+		}
+		gruBackwardCols(g3, h3, hp0, gh, dx3, dh3, ghp, n)
 	}
 }

@@ -49,19 +49,24 @@ func LSTMBackward64(gates, cPrev, tc, dh, dc, dpre, dcPrev []float64, B, H int) 
 
 func lstmBackwardGo[T float32 | float64](gates, cPrev, tc, dh, dc, dpre, dcPrev []T, B, H int) {
 	for b := 0; b < B; b++ {
-		g4, d4 := gates[4*b*H:4*(b+1)*H], dpre[4*b*H:4*(b+1)*H]
 		o := b * H
-		cp, t, gh, gc, gcp := cPrev[o:o+H], tc[o:o+H], dh[o:o+H], dc[o:o+H], dcPrev[o:o+H]
-		for j := 0; j < H; j++ {
-			i, f, g, og := g4[j], g4[H+j], g4[2*H+j], g4[3*H+j]
-			tj, dhj := t[j], gh[j]
-			dcj := gc[j] + dhj*og*(1-tj*tj)
-			d4[j] = dcj * g * i * (1 - i)
-			d4[H+j] = dcj * cp[j] * f * (1 - f)
-			d4[2*H+j] = dcj * i * (1 - g*g)
-			d4[3*H+j] = dhj * tj * og * (1 - og)
-			gcp[j] = dcj * f
-		}
+		lstmBackwardCols(gates[4*o:4*o+4*H], cPrev[o:o+H], tc[o:o+H], dh[o:o+H], dc[o:o+H],
+			dpre[4*o:4*o+4*H], dcPrev[o:o+H], 0)
+	}
+}
+
+// lstmBackwardCols computes columns j0… of one row of LSTMBackward.
+func lstmBackwardCols[T float32 | float64](g4, cp, t, gh, gc, d4, gcp []T, j0 int) {
+	H := len(cp)
+	for j := j0; j < H; j++ {
+		i, f, g, og := g4[j], g4[H+j], g4[2*H+j], g4[3*H+j]
+		tj, dhj := t[j], gh[j]
+		dcj := gc[j] + dhj*og*(1-tj*tj)
+		d4[j] = dcj * g * i * (1 - i)
+		d4[H+j] = dcj * cp[j] * f * (1 - f)
+		d4[2*H+j] = dcj * i * (1 - g*g)
+		d4[3*H+j] = dhj * tj * og * (1 - og)
+		gcp[j] = dcj * f
 	}
 }
 
@@ -136,20 +141,24 @@ func GRUBackward64(gates, hp, hPrev, dh, dxp, dhp, dhPrev []float64, B, H int) {
 
 func gruBackwardGo[T float32 | float64](gates, hp, hPrev, dh, dxp, dhp, dhPrev []T, B, H int) {
 	for b := 0; b < B; b++ {
-		g3, h3 := gates[3*b*H:3*(b+1)*H], hp[3*b*H:3*(b+1)*H]
-		dx3, dh3 := dxp[3*b*H:3*(b+1)*H], dhp[3*b*H:3*(b+1)*H]
 		o := b * H
-		hp0, gh, ghp := hPrev[o:o+H], dh[o:o+H], dhPrev[o:o+H]
-		for j := 0; j < H; j++ {
-			r, z, n := g3[j], g3[H+j], g3[2*H+j]
-			d := gh[j]
-			dn := d * (1 - z) * (1 - n*n)
-			dr := dn * h3[2*H+j] * r * (1 - r)
-			dz := d * (hp0[j] - n) * z * (1 - z)
-			dx3[j], dx3[H+j], dx3[2*H+j] = dr, dz, dn
-			dh3[j], dh3[H+j], dh3[2*H+j] = dr, dz, dn*r
-			ghp[j] = d * z
-		}
+		gruBackwardCols(gates[3*o:3*o+3*H], hp[3*o:3*o+3*H], hPrev[o:o+H], dh[o:o+H],
+			dxp[3*o:3*o+3*H], dhp[3*o:3*o+3*H], dhPrev[o:o+H], 0)
+	}
+}
+
+// gruBackwardCols computes columns j0… of one row of GRUBackward.
+func gruBackwardCols[T float32 | float64](g3, h3, hp0, gh, dx3, dh3, ghp []T, j0 int) {
+	H := len(hp0)
+	for j := j0; j < H; j++ {
+		r, z, n := g3[j], g3[H+j], g3[2*H+j]
+		d := gh[j]
+		dn := d * (1 - z) * (1 - n*n)
+		dr := dn * h3[2*H+j] * r * (1 - r)
+		dz := d * (hp0[j] - n) * z * (1 - z)
+		dx3[j], dx3[H+j], dx3[2*H+j] = dr, dz, dn
+		dh3[j], dh3[H+j], dh3[2*H+j] = dr, dz, dn*r
+		ghp[j] = d * z
 	}
 }
 

@@ -53,6 +53,30 @@ func maxAVX2(x []float32, lanes *[16]float32)
 //go:noescape
 func lstmAVX2(gi []float32, gf []float32, gg []float32, gout []float32, cPrev []float32, c []float32, tc []float32, h []float32)
 
+// shiftExpAVX2 sets dst = exp(x+s) over the whole vectors of dst.
+//
+//go:noescape
+func shiftExpAVX2(dst []float32, x []float32, s float32)
+
+// gruForwardAVX2 computes one row of the GRU step over the whole vectors of the first n elements:
+// r = σ(x_r+h_r), z = σ(x_z+h_z), n = tanh(x_n + r∘h_n) written over xp (blocks len(h) apart),
+// h = n + z∘(hPrev − n).
+//
+//go:noescape
+func gruForwardAVX2(xp []float32, hp []float32, hPrev []float32, h []float32, n int)
+
+// lstmBackwardAVX2 computes one row of the LSTM step's pointwise gradient over the whole vectors of
+// the first n elements (gates and dpre are rows of four blocks of len(cPrev)).
+//
+//go:noescape
+func lstmBackwardAVX2(gates []float32, cPrev []float32, tc []float32, dh []float32, dc []float32, dpre []float32, dcPrev []float32, n int)
+
+// gruBackwardAVX2 computes one row of the GRU step's pointwise gradient over the whole vectors of the
+// first n elements (gates, hp, dxp and dhp are rows of three blocks of len(dh)).
+//
+//go:noescape
+func gruBackwardAVX2(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)
+
 // expAVX512 applies exp to the first len(dst)/16·16 elements of x.
 //
 //go:noescape
@@ -103,3 +127,27 @@ func maxAVX512(x []float32, lanes *[16]float32)
 //
 //go:noescape
 func lstmAVX512(gi []float32, gf []float32, gg []float32, gout []float32, cPrev []float32, c []float32, tc []float32, h []float32)
+
+// shiftExpAVX512 sets dst = exp(x+s) over the whole vectors of dst.
+//
+//go:noescape
+func shiftExpAVX512(dst []float32, x []float32, s float32)
+
+// gruForwardAVX512 computes one row of the GRU step over the whole vectors of the first n elements:
+// r = σ(x_r+h_r), z = σ(x_z+h_z), n = tanh(x_n + r∘h_n) written over xp (blocks len(h) apart),
+// h = n + z∘(hPrev − n).
+//
+//go:noescape
+func gruForwardAVX512(xp []float32, hp []float32, hPrev []float32, h []float32, n int)
+
+// lstmBackwardAVX512 computes one row of the LSTM step's pointwise gradient over the whole vectors of
+// the first n elements (gates and dpre are rows of four blocks of len(cPrev)).
+//
+//go:noescape
+func lstmBackwardAVX512(gates []float32, cPrev []float32, tc []float32, dh []float32, dc []float32, dpre []float32, dcPrev []float32, n int)
+
+// gruBackwardAVX512 computes one row of the GRU step's pointwise gradient over the whole vectors of the
+// first n elements (gates, hp, dxp and dhp are rows of three blocks of len(dh)).
+//
+//go:noescape
+func gruBackwardAVX512(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)

@@ -1056,6 +1056,318 @@ lstmAVX2_done:
 	VZEROUPPER
 	RET
 
+// func shiftExpAVX2(dst []float32, x []float32, s float32)
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·shiftExpAVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVSS        s+48(FP), X0
+	VBROADCASTSS X0, Y0
+	VMOVUPS      vm_explo<>+0(SB), Y1
+	VMOVUPS      vm_exphi<>+0(SB), Y2
+	VMOVUPS      vm_one<>+0(SB), Y3
+	SHRQ         $0x03, CX
+	JZ           shiftExpAVX2_done
+
+shiftExpAVX2_loop:
+	VADDPS       (DX), Y0, Y4
+	VMAXPS       Y4, Y1, Y4
+	VMINPS       Y4, Y2, Y4
+	VMULPS       vm_log2e<>+0(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS vm_ln2hi<>+0(SB), Y5, Y4
+	VFNMADD231PS vm_ln2lo<>+0(SB), Y5, Y4
+	VMOVUPS      vm_p0<>+0(SB), Y6
+	VFMADD213PS  vm_p1<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p2<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p3<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p4<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p5<>+0(SB), Y4, Y6
+	VFMADD213PS  Y3, Y4, Y6
+	VFMADD213PS  Y3, Y4, Y6
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       vm_bias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       vm_bias<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VMOVUPS      Y6, (AX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, AX
+	DECQ         CX
+	JNZ          shiftExpAVX2_loop
+
+shiftExpAVX2_done:
+	VZEROUPPER
+	RET
+
+// func gruForwardAVX2(xp []float32, hp []float32, hPrev []float32, h []float32, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-104
+	MOVQ    xp_base+0(FP), AX
+	MOVQ    hp_base+24(FP), CX
+	MOVQ    hPrev_base+48(FP), DX
+	MOVQ    h_base+72(FP), BX
+	VMOVUPS vm_explo<>+0(SB), Y0
+	VMOVUPS vm_exphi<>+0(SB), Y1
+	VMOVUPS vm_one<>+0(SB), Y2
+	MOVQ    h_len+80(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    n+96(FP), DI
+	SHRQ    $0x03, DI
+	JZ      gruForwardAVX2_done
+
+gruForwardAVX2_loop:
+	VMOVUPS      (AX), Y3
+	VADDPS       (CX), Y3, Y3
+	VORPS        vm_sign<>+0(SB), Y3, Y4
+	VMAXPS       Y4, Y0, Y4
+	VMINPS       Y4, Y1, Y4
+	VMULPS       vm_log2e<>+0(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS vm_ln2hi<>+0(SB), Y5, Y4
+	VFNMADD231PS vm_ln2lo<>+0(SB), Y5, Y4
+	VMOVUPS      vm_p0<>+0(SB), Y6
+	VFMADD213PS  vm_p1<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p2<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p3<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p4<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p5<>+0(SB), Y4, Y6
+	VFMADD213PS  Y2, Y4, Y6
+	VFMADD213PS  Y2, Y4, Y6
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       vm_bias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       vm_bias<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y2, Y6, Y4
+	VBLENDVPS    Y3, Y6, Y2, Y3
+	VDIVPS       Y4, Y3, Y3
+	VMOVUPS      Y3, (AX)
+	VMOVUPS      (CX)(SI*2), Y4
+	VFMADD213PS  (AX)(SI*2), Y3, Y4
+	VANDPS       vm_abs<>+0(SB), Y4, Y3
+	VMULPS       vm_minus2<>+0(SB), Y3, Y5
+	VMAXPS       Y5, Y0, Y5
+	VMINPS       Y5, Y1, Y5
+	VMULPS       vm_log2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vm_ln2hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vm_ln2lo<>+0(SB), Y6, Y5
+	VMOVUPS      vm_p0<>+0(SB), Y7
+	VFMADD213PS  vm_p1<>+0(SB), Y5, Y7
+	VFMADD213PS  vm_p2<>+0(SB), Y5, Y7
+	VFMADD213PS  vm_p3<>+0(SB), Y5, Y7
+	VFMADD213PS  vm_p4<>+0(SB), Y5, Y7
+	VFMADD213PS  vm_p5<>+0(SB), Y5, Y7
+	VFMADD213PS  Y2, Y5, Y7
+	VFMADD213PS  Y2, Y5, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vm_bias<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       vm_bias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VADDPS       Y2, Y7, Y5
+	VADDPS       Y7, Y7, Y7
+	VDIVPS       Y5, Y7, Y7
+	VSUBPS       Y7, Y2, Y7
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      vm_t0<>+0(SB), Y6
+	VFMADD213PS  vm_t1<>+0(SB), Y5, Y6
+	VFMADD213PS  vm_t2<>+0(SB), Y5, Y6
+	VFMADD213PS  vm_t3<>+0(SB), Y5, Y6
+	VFMADD213PS  vm_t4<>+0(SB), Y5, Y6
+	VMULPS       Y3, Y5, Y5
+	VFMADD213PS  Y3, Y5, Y6
+	VCMPPS       $0x01, vm_tanhthr<>+0(SB), Y3, Y3
+	VBLENDVPS    Y3, Y6, Y7, Y7
+	VANDPS       vm_sign<>+0(SB), Y4, Y3
+	VORPS        Y3, Y7, Y7
+	VMOVUPS      Y7, (AX)(SI*2)
+	VMOVUPS      (AX)(SI*1), Y3
+	VADDPS       (CX)(SI*1), Y3, Y3
+	VORPS        vm_sign<>+0(SB), Y3, Y4
+	VMAXPS       Y4, Y0, Y4
+	VMINPS       Y4, Y1, Y4
+	VMULPS       vm_log2e<>+0(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS vm_ln2hi<>+0(SB), Y5, Y4
+	VFNMADD231PS vm_ln2lo<>+0(SB), Y5, Y4
+	VMOVUPS      vm_p0<>+0(SB), Y6
+	VFMADD213PS  vm_p1<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p2<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p3<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p4<>+0(SB), Y4, Y6
+	VFMADD213PS  vm_p5<>+0(SB), Y4, Y6
+	VFMADD213PS  Y2, Y4, Y6
+	VFMADD213PS  Y2, Y4, Y6
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       vm_bias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       vm_bias<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y2, Y6, Y4
+	VBLENDVPS    Y3, Y6, Y2, Y3
+	VDIVPS       Y4, Y3, Y3
+	VMOVUPS      Y3, (AX)(SI*1)
+	VMOVUPS      (DX), Y4
+	VSUBPS       Y7, Y4, Y4
+	VFMADD213PS  Y7, Y3, Y4
+	VMOVUPS      Y4, (BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	DECQ         DI
+	JNZ          gruForwardAVX2_loop
+
+gruForwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func lstmBackwardAVX2(gates []float32, cPrev []float32, tc []float32, dh []float32, dc []float32, dpre []float32, dcPrev []float32, n int)
+// Requires: AVX, FMA3
+TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-176
+	MOVQ    gates_base+0(FP), AX
+	MOVQ    cPrev_base+24(FP), CX
+	MOVQ    tc_base+48(FP), DX
+	MOVQ    dh_base+72(FP), BX
+	MOVQ    dc_base+96(FP), SI
+	MOVQ    dpre_base+120(FP), DI
+	MOVQ    dcPrev_base+144(FP), R8
+	MOVQ    cPrev_len+32(FP), R9
+	LEAQ    (AX)(R9*8), R10
+	LEAQ    (DI)(R9*8), R9
+	VMOVUPS vm_one<>+0(SB), Y0
+	MOVQ    cPrev_len+32(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    n+168(FP), R12
+	SHRQ    $0x03, R12
+	JZ      lstmBackwardAVX2_done
+
+lstmBackwardAVX2_loop:
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (AX)(R11*1), Y2
+	VMOVUPS      (R10), Y3
+	VMOVUPS      (R10)(R11*1), Y4
+	VMOVUPS      (DX), Y5
+	VMOVUPS      (BX), Y6
+	VMULPS       Y4, Y6, Y6
+	VMOVUPS      Y5, Y7
+	VFNMADD213PS Y0, Y5, Y7
+	VFMADD213PS  (SI), Y6, Y7
+	VSUBPS       Y4, Y0, Y4
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y3, Y7, Y4
+	VMULPS       Y1, Y4, Y4
+	VSUBPS       Y1, Y0, Y5
+	VMULPS       Y5, Y4, Y4
+	VMULPS       (CX), Y7, Y5
+	VMULPS       Y2, Y5, Y5
+	VSUBPS       Y2, Y0, Y8
+	VMULPS       Y8, Y5, Y5
+	VMOVUPS      Y3, Y8
+	VFNMADD213PS Y0, Y3, Y8
+	VMULPS       Y1, Y7, Y1
+	VMULPS       Y8, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, (DI)(R11*1)
+	VMOVUPS      Y1, (R9)
+	VMOVUPS      Y6, (R9)(R11*1)
+	VMOVUPS      Y7, (R8)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000020, R9
+	ADDQ         $0x00000020, R8
+	DECQ         R12
+	JNZ          lstmBackwardAVX2_loop
+
+lstmBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func gruBackwardAVX2(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)
+// Requires: AVX, FMA3
+TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-176
+	MOVQ    gates_base+0(FP), AX
+	MOVQ    hp_base+24(FP), CX
+	MOVQ    hPrev_base+48(FP), DX
+	MOVQ    dh_base+72(FP), BX
+	MOVQ    dxp_base+96(FP), SI
+	MOVQ    dhp_base+120(FP), DI
+	MOVQ    dhPrev_base+144(FP), R8
+	VMOVUPS vm_one<>+0(SB), Y0
+	MOVQ    dh_len+80(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    n+168(FP), R10
+	SHRQ    $0x03, R10
+	JZ      gruBackwardAVX2_done
+
+gruBackwardAVX2_loop:
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (AX)(R9*1), Y2
+	VMOVUPS      (AX)(R9*2), Y3
+	VMOVUPS      (BX), Y4
+	VSUBPS       Y2, Y0, Y5
+	VMOVUPS      Y3, Y6
+	VFNMADD213PS Y0, Y3, Y6
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VSUBPS       Y1, Y0, Y7
+	VMULPS       (CX)(R9*2), Y6, Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VMOVUPS      (DX), Y7
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y6, Y1, Y1
+	VMOVUPS      Y8, (SI)
+	VMOVUPS      Y7, (SI)(R9*1)
+	VMOVUPS      Y6, (SI)(R9*2)
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y7, (DI)(R9*1)
+	VMOVUPS      Y1, (DI)(R9*2)
+	VMOVUPS      Y4, (R8)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000020, R8
+	DECQ         R10
+	JNZ          gruBackwardAVX2_loop
+
+gruBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
@@ -1673,5 +1985,306 @@ lstmAVX512_loop:
 	JNZ          lstmAVX512_loop
 
 lstmAVX512_done:
+	VZEROUPPER
+	RET
+
+// func shiftExpAVX512(dst []float32, x []float32, s float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·shiftExpAVX512(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVSS        s+48(FP), X0
+	VBROADCASTSS X0, Z0
+	VMOVUPS      vm_explo<>+0(SB), Z1
+	VMOVUPS      vm_exphi<>+0(SB), Z2
+	VMOVUPS      vm_one<>+0(SB), Z3
+	VMOVUPS      vm_log2e<>+0(SB), Z4
+	VMOVUPS      vm_ln2hi<>+0(SB), Z5
+	VMOVUPS      vm_ln2lo<>+0(SB), Z6
+	VMOVUPS      vm_p0<>+0(SB), Z7
+	VMOVUPS      vm_p1<>+0(SB), Z8
+	VMOVUPS      vm_p2<>+0(SB), Z9
+	VMOVUPS      vm_p3<>+0(SB), Z10
+	VMOVUPS      vm_p4<>+0(SB), Z11
+	VMOVUPS      vm_p5<>+0(SB), Z12
+	SHRQ         $0x04, CX
+	JZ           shiftExpAVX512_done
+
+shiftExpAVX512_loop:
+	VADDPS       (DX), Z0, Z13
+	VMAXPS       Z13, Z1, Z13
+	VMINPS       Z13, Z2, Z13
+	VMULPS       Z4, Z13, Z14
+	VRNDSCALEPS  $0x00, Z14, Z14
+	VFNMADD231PS Z5, Z14, Z13
+	VFNMADD231PS Z6, Z14, Z13
+	VMOVUPS      Z7, Z15
+	VFMADD213PS  Z8, Z13, Z15
+	VFMADD213PS  Z9, Z13, Z15
+	VFMADD213PS  Z10, Z13, Z15
+	VFMADD213PS  Z11, Z13, Z15
+	VFMADD213PS  Z12, Z13, Z15
+	VFMADD213PS  Z3, Z13, Z15
+	VFMADD213PS  Z3, Z13, Z15
+	VSCALEFPS    Z14, Z15, Z15
+	VMOVUPS      Z15, (AX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JNZ          shiftExpAVX512_loop
+
+shiftExpAVX512_done:
+	VZEROUPPER
+	RET
+
+// func gruForwardAVX512(xp []float32, hp []float32, hPrev []float32, h []float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·gruForwardAVX512(SB), NOSPLIT, $0-104
+	MOVQ    xp_base+0(FP), AX
+	MOVQ    hp_base+24(FP), CX
+	MOVQ    hPrev_base+48(FP), DX
+	MOVQ    h_base+72(FP), BX
+	VMOVUPS vm_explo<>+0(SB), Z0
+	VMOVUPS vm_exphi<>+0(SB), Z1
+	VMOVUPS vm_one<>+0(SB), Z2
+	VMOVUPS vm_log2e<>+0(SB), Z3
+	VMOVUPS vm_ln2hi<>+0(SB), Z4
+	VMOVUPS vm_ln2lo<>+0(SB), Z5
+	VMOVUPS vm_p0<>+0(SB), Z6
+	VMOVUPS vm_p1<>+0(SB), Z7
+	VMOVUPS vm_p2<>+0(SB), Z8
+	VMOVUPS vm_p3<>+0(SB), Z9
+	VMOVUPS vm_p4<>+0(SB), Z10
+	VMOVUPS vm_p5<>+0(SB), Z11
+	VPXORD  Z12, Z12, Z12
+	MOVQ    h_len+80(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    n+96(FP), DI
+	SHRQ    $0x04, DI
+	JZ      gruForwardAVX512_done
+
+gruForwardAVX512_loop:
+	VMOVUPS      (AX), Z13
+	VADDPS       (CX), Z13, Z13
+	VPORD        vm_sign<>+0(SB), Z13, Z14
+	VMAXPS       Z14, Z0, Z14
+	VMINPS       Z14, Z1, Z14
+	VMULPS       Z3, Z14, Z17
+	VRNDSCALEPS  $0x00, Z17, Z17
+	VFNMADD231PS Z4, Z17, Z14
+	VFNMADD231PS Z5, Z17, Z14
+	VMOVUPS      Z6, Z18
+	VFMADD213PS  Z7, Z14, Z18
+	VFMADD213PS  Z8, Z14, Z18
+	VFMADD213PS  Z9, Z14, Z18
+	VFMADD213PS  Z10, Z14, Z18
+	VFMADD213PS  Z11, Z14, Z18
+	VFMADD213PS  Z2, Z14, Z18
+	VFMADD213PS  Z2, Z14, Z18
+	VSCALEFPS    Z17, Z18, Z18
+	VADDPS       Z2, Z18, Z14
+	VCMPPS       $0x01, Z12, Z13, K1
+	VBLENDMPS    Z18, Z2, K1, Z15
+	VDIVPS       Z14, Z15, Z15
+	VMOVUPS      Z15, (AX)
+	VMOVUPS      (CX)(SI*2), Z13
+	VFMADD213PS  (AX)(SI*2), Z15, Z13
+	VPANDD       vm_abs<>+0(SB), Z13, Z14
+	VMULPS       vm_minus2<>+0(SB), Z14, Z17
+	VMAXPS       Z17, Z0, Z17
+	VMINPS       Z17, Z1, Z17
+	VMULPS       Z3, Z17, Z18
+	VRNDSCALEPS  $0x00, Z18, Z18
+	VFNMADD231PS Z4, Z18, Z17
+	VFNMADD231PS Z5, Z18, Z17
+	VMOVUPS      Z6, Z19
+	VFMADD213PS  Z7, Z17, Z19
+	VFMADD213PS  Z8, Z17, Z19
+	VFMADD213PS  Z9, Z17, Z19
+	VFMADD213PS  Z10, Z17, Z19
+	VFMADD213PS  Z11, Z17, Z19
+	VFMADD213PS  Z2, Z17, Z19
+	VFMADD213PS  Z2, Z17, Z19
+	VSCALEFPS    Z18, Z19, Z19
+	VADDPS       Z2, Z19, Z17
+	VADDPS       Z19, Z19, Z19
+	VDIVPS       Z17, Z19, Z19
+	VSUBPS       Z19, Z2, Z19
+	VMULPS       Z14, Z14, Z17
+	VMOVUPS      vm_t0<>+0(SB), Z18
+	VFMADD213PS  vm_t1<>+0(SB), Z17, Z18
+	VFMADD213PS  vm_t2<>+0(SB), Z17, Z18
+	VFMADD213PS  vm_t3<>+0(SB), Z17, Z18
+	VFMADD213PS  vm_t4<>+0(SB), Z17, Z18
+	VMULPS       Z14, Z17, Z17
+	VFMADD213PS  Z14, Z17, Z18
+	VCMPPS       $0x01, vm_tanhthr<>+0(SB), Z14, K1
+	VBLENDMPS    Z18, Z19, K1, Z19
+	VPANDD       vm_sign<>+0(SB), Z13, Z13
+	VPORD        Z13, Z19, Z19
+	VMOVUPS      Z19, (AX)(SI*2)
+	VMOVUPS      (AX)(SI*1), Z13
+	VADDPS       (CX)(SI*1), Z13, Z13
+	VPORD        vm_sign<>+0(SB), Z13, Z14
+	VMAXPS       Z14, Z0, Z14
+	VMINPS       Z14, Z1, Z14
+	VMULPS       Z3, Z14, Z17
+	VRNDSCALEPS  $0x00, Z17, Z17
+	VFNMADD231PS Z4, Z17, Z14
+	VFNMADD231PS Z5, Z17, Z14
+	VMOVUPS      Z6, Z18
+	VFMADD213PS  Z7, Z14, Z18
+	VFMADD213PS  Z8, Z14, Z18
+	VFMADD213PS  Z9, Z14, Z18
+	VFMADD213PS  Z10, Z14, Z18
+	VFMADD213PS  Z11, Z14, Z18
+	VFMADD213PS  Z2, Z14, Z18
+	VFMADD213PS  Z2, Z14, Z18
+	VSCALEFPS    Z17, Z18, Z18
+	VADDPS       Z2, Z18, Z14
+	VCMPPS       $0x01, Z12, Z13, K1
+	VBLENDMPS    Z18, Z2, K1, Z16
+	VDIVPS       Z14, Z16, Z16
+	VMOVUPS      Z16, (AX)(SI*1)
+	VMOVUPS      (DX), Z13
+	VSUBPS       Z19, Z13, Z13
+	VFMADD213PS  Z19, Z16, Z13
+	VMOVUPS      Z13, (BX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, BX
+	DECQ         DI
+	JNZ          gruForwardAVX512_loop
+
+gruForwardAVX512_done:
+	VZEROUPPER
+	RET
+
+// func lstmBackwardAVX512(gates []float32, cPrev []float32, tc []float32, dh []float32, dc []float32, dpre []float32, dcPrev []float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·lstmBackwardAVX512(SB), NOSPLIT, $0-176
+	MOVQ    gates_base+0(FP), AX
+	MOVQ    cPrev_base+24(FP), CX
+	MOVQ    tc_base+48(FP), DX
+	MOVQ    dh_base+72(FP), BX
+	MOVQ    dc_base+96(FP), SI
+	MOVQ    dpre_base+120(FP), DI
+	MOVQ    dcPrev_base+144(FP), R8
+	MOVQ    cPrev_len+32(FP), R9
+	LEAQ    (AX)(R9*8), R10
+	LEAQ    (DI)(R9*8), R9
+	VMOVUPS vm_one<>+0(SB), Z0
+	MOVQ    cPrev_len+32(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    n+168(FP), R12
+	SHRQ    $0x04, R12
+	JZ      lstmBackwardAVX512_done
+
+lstmBackwardAVX512_loop:
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (AX)(R11*1), Z2
+	VMOVUPS      (R10), Z3
+	VMOVUPS      (R10)(R11*1), Z4
+	VMOVUPS      (DX), Z5
+	VMOVUPS      (BX), Z6
+	VMULPS       Z4, Z6, Z6
+	VMOVUPS      Z5, Z7
+	VFNMADD213PS Z0, Z5, Z7
+	VFMADD213PS  (SI), Z6, Z7
+	VSUBPS       Z4, Z0, Z4
+	VMULPS       Z5, Z6, Z6
+	VMULPS       Z4, Z6, Z6
+	VMULPS       Z3, Z7, Z4
+	VMULPS       Z1, Z4, Z4
+	VSUBPS       Z1, Z0, Z5
+	VMULPS       Z5, Z4, Z4
+	VMULPS       (CX), Z7, Z5
+	VMULPS       Z2, Z5, Z5
+	VSUBPS       Z2, Z0, Z8
+	VMULPS       Z8, Z5, Z5
+	VMOVUPS      Z3, Z8
+	VFNMADD213PS Z0, Z3, Z8
+	VMULPS       Z1, Z7, Z1
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z2, Z7, Z7
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, (DI)(R11*1)
+	VMOVUPS      Z1, (R9)
+	VMOVUPS      Z6, (R9)(R11*1)
+	VMOVUPS      Z7, (R8)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, R10
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000040, R8
+	DECQ         R12
+	JNZ          lstmBackwardAVX512_loop
+
+lstmBackwardAVX512_done:
+	VZEROUPPER
+	RET
+
+// func gruBackwardAVX512(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·gruBackwardAVX512(SB), NOSPLIT, $0-176
+	MOVQ    gates_base+0(FP), AX
+	MOVQ    hp_base+24(FP), CX
+	MOVQ    hPrev_base+48(FP), DX
+	MOVQ    dh_base+72(FP), BX
+	MOVQ    dxp_base+96(FP), SI
+	MOVQ    dhp_base+120(FP), DI
+	MOVQ    dhPrev_base+144(FP), R8
+	VMOVUPS vm_one<>+0(SB), Z0
+	MOVQ    dh_len+80(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    n+168(FP), R10
+	SHRQ    $0x04, R10
+	JZ      gruBackwardAVX512_done
+
+gruBackwardAVX512_loop:
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (AX)(R9*1), Z2
+	VMOVUPS      (AX)(R9*2), Z3
+	VMOVUPS      (BX), Z4
+	VSUBPS       Z2, Z0, Z5
+	VMOVUPS      Z3, Z6
+	VFNMADD213PS Z0, Z3, Z6
+	VMULPS       Z4, Z6, Z6
+	VMULPS       Z5, Z6, Z6
+	VSUBPS       Z1, Z0, Z7
+	VMULPS       (CX)(R9*2), Z6, Z8
+	VMULPS       Z1, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VMOVUPS      (DX), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMULPS       Z4, Z7, Z7
+	VMULPS       Z2, Z7, Z7
+	VMULPS       Z5, Z7, Z7
+	VMULPS       Z2, Z4, Z4
+	VMULPS       Z6, Z1, Z1
+	VMOVUPS      Z8, (SI)
+	VMOVUPS      Z7, (SI)(R9*1)
+	VMOVUPS      Z6, (SI)(R9*2)
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z7, (DI)(R9*1)
+	VMOVUPS      Z1, (DI)(R9*2)
+	VMOVUPS      Z4, (R8)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R8
+	DECQ         R10
+	JNZ          gruBackwardAVX512_loop
+
+gruBackwardAVX512_done:
 	VZEROUPPER
 	RET

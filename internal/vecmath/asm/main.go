@@ -528,6 +528,224 @@ func (s *isa) lstm(consts ...string) {
 	RET()
 }
 
+// shiftExp emits func(dst, x []float32, s float32): dst = e^(x+s) over the whole vectors (the
+// exponentials of softmax, s = −max).
+func (s *isa) shiftExp(consts ...string) {
+	name := "shiftExp" + s.name
+	text(name, "func(dst, x []float32, s float32)")
+	Doc(name + " sets dst = exp(x+s) over the whole vectors of dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	sx := Load(Param("s"), XMM())
+	sv := s.vec()
+	VBROADCASTSS(sx, sv)
+	s.preload(consts...)
+	SHRQ(U8(log2(s.w)), n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	v := s.vec()
+	VADDPS(Mem{Base: x}, sv, v)
+	r := s.exp(v)
+	VMOVUPS(r, Mem{Base: dst})
+	ADDQ(U32(4*s.w), x)
+	ADDQ(U32(4*s.w), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// rowLoop emits the loop of a row kernel: the blocks of a gate row are H = len(lenParam)
+// elements apart (hs = 4H bytes), and the loop covers the whole vectors of the first n elements
+// (the parameter n ≤ H); body gets hs. Every pointer in ptrs advances by one vector per iteration.
+func (s *isa) rowLoop(name, lenParam string, ptrs []Register, body func(hs Register)) {
+	hs := Load(Param(lenParam).Len(), GP64())
+	SHLQ(U8(2), hs) // bytes between the blocks of a row
+	h := Load(Param("n"), GP64())
+	SHRQ(U8(log2(s.w)), h)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	body(hs)
+	for _, p := range ptrs {
+		ADDQ(U32(4*s.w), p)
+	}
+	DECQ(h)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func (s *isa) loadv(m Mem) VecVirtual {
+	v := s.vec()
+	VMOVUPS(m, v)
+	return v
+}
+
+// oneMinus returns 1 − v.
+func (s *isa) oneMinus(v VecVirtual) VecVirtual {
+	r := s.vec()
+	VSUBPS(v, s.r("one"), r)
+	return r
+}
+
+// oneMinusSq returns 1 − v².
+func (s *isa) oneMinusSq(v VecVirtual) VecVirtual {
+	r := s.vec()
+	VMOVUPS(v, r)
+	VFNMADD213PS(s.r("one"), v, r) // −(v·r) + 1
+	return r
+}
+
+// gruForward emits the GRU step (PyTorch form) over the whole vectors of one row.
+func (s *isa) gruForward(consts ...string) {
+	name := "gruForward" + s.name
+	text(name, "func(xp, hp, hPrev, h []float32, n int)")
+	Doc(name+" computes one row of the GRU step over the whole vectors of the first n elements:",
+		"r = σ(x_r+h_r), z = σ(x_z+h_z), n = tanh(x_n + r∘h_n) written over xp (blocks len(h) apart),",
+		"h = n + z∘(hPrev − n).")
+	xp := Load(Param("xp").Base(), GP64())
+	hp := Load(Param("hp").Base(), GP64())
+	hPrev := Load(Param("hPrev").Base(), GP64())
+	h := Load(Param("h").Base(), GP64())
+	s.preload(consts...)
+	if s.avx512 {
+		z := s.vec()
+		VPXORD(z, z, z)
+		s.regs["zero"] = z
+	}
+	s.rowLoop(name, "h", []Register{xp, hp, hPrev, h}, func(hs Register) {
+		v := s.loadv(Mem{Base: xp})
+		VADDPS(Mem{Base: hp}, v, v)
+		r := s.sigmoid(v)
+		VMOVUPS(r, Mem{Base: xp})
+		v = s.loadv(Mem{Base: hp, Index: hs, Scale: 2})
+		VFMADD213PS(Mem{Base: xp, Index: hs, Scale: 2}, r, v) // x_n + r∘h_n
+		n := s.tanh(v)
+		VMOVUPS(n, Mem{Base: xp, Index: hs, Scale: 2})
+		v = s.loadv(Mem{Base: xp, Index: hs, Scale: 1})
+		VADDPS(Mem{Base: hp, Index: hs, Scale: 1}, v, v)
+		z := s.sigmoid(v)
+		VMOVUPS(z, Mem{Base: xp, Index: hs, Scale: 1})
+		d := s.loadv(Mem{Base: hPrev})
+		VSUBPS(n, d, d)          // hPrev − n
+		VFMADD213PS(n, z, d)     // n + z∘(hPrev − n)
+		VMOVUPS(d, Mem{Base: h}) // after the load of hPrev: h may alias it
+	})
+}
+
+// lstmBackward emits the pointwise LSTM gradient over the whole vectors of one row.
+func (s *isa) lstmBackward() {
+	name := "lstmBackward" + s.name
+	text(name, "func(gates, cPrev, tc, dh, dc, dpre, dcPrev []float32, n int)")
+	Doc(name+" computes one row of the LSTM step's pointwise gradient over the whole vectors of",
+		"the first n elements (gates and dpre are rows of four blocks of len(cPrev)).")
+	g := Load(Param("gates").Base(), GP64())
+	cp := Load(Param("cPrev").Base(), GP64())
+	tc := Load(Param("tc").Base(), GP64())
+	dh := Load(Param("dh").Base(), GP64())
+	dc := Load(Param("dc").Base(), GP64())
+	dp := Load(Param("dpre").Base(), GP64())
+	dcp := Load(Param("dcPrev").Base(), GP64())
+	h := Load(Param("cPrev").Len(), GP64())
+	g2, dp2 := GP64(), GP64() // the g and o blocks: 2·H further
+	LEAQ(Mem{Base: g, Index: h, Scale: 8}, g2)
+	LEAQ(Mem{Base: dp, Index: h, Scale: 8}, dp2)
+	s.preload("one")
+	s.rowLoop(name, "cPrev", []Register{g, g2, cp, tc, dh, dc, dp, dp2, dcp}, func(hs Register) {
+		i := s.loadv(Mem{Base: g})
+		f := s.loadv(Mem{Base: g, Index: hs, Scale: 1})
+		gg := s.loadv(Mem{Base: g2})
+		o := s.loadv(Mem{Base: g2, Index: hs, Scale: 1})
+		t := s.loadv(Mem{Base: tc})
+		d := s.loadv(Mem{Base: dh})
+		// dĉ = dc + dh∘o∘(1 − tc²)
+		a := s.vec()
+		VMULPS(o, d, a)
+		t2 := s.oneMinusSq(t)
+		VFMADD213PS(Mem{Base: dc}, a, t2) // t2 = a∘(1−tc²) + dc = dĉ
+		dC := t2
+		// dpre_o = dh∘o∘tc∘(1 − o)
+		o1 := s.oneMinus(o)
+		VMULPS(t, a, a)
+		VMULPS(o1, a, a)
+		// dpre_i = dĉ∘g∘i∘(1 − i)
+		di := s.vec()
+		VMULPS(gg, dC, di)
+		VMULPS(i, di, di)
+		i1 := s.oneMinus(i)
+		VMULPS(i1, di, di)
+		// dpre_f = dĉ∘cPrev∘f∘(1 − f)
+		df := s.vec()
+		VMULPS(Mem{Base: cp}, dC, df)
+		VMULPS(f, df, df)
+		f1 := s.oneMinus(f)
+		VMULPS(f1, df, df)
+		// dpre_g = dĉ∘i∘(1 − g²)
+		g1 := s.oneMinusSq(gg)
+		VMULPS(i, dC, i)
+		VMULPS(g1, i, i)
+		// dcPrev = dĉ∘f
+		VMULPS(f, dC, dC)
+		VMOVUPS(di, Mem{Base: dp})
+		VMOVUPS(df, Mem{Base: dp, Index: hs, Scale: 1})
+		VMOVUPS(i, Mem{Base: dp2})
+		VMOVUPS(a, Mem{Base: dp2, Index: hs, Scale: 1})
+		VMOVUPS(dC, Mem{Base: dcp})
+	})
+}
+
+// gruBackward emits the pointwise GRU gradient over the whole vectors of one row.
+func (s *isa) gruBackward() {
+	name := "gruBackward" + s.name
+	text(name, "func(gates, hp, hPrev, dh, dxp, dhp, dhPrev []float32, n int)")
+	Doc(name+" computes one row of the GRU step's pointwise gradient over the whole vectors of the",
+		"first n elements (gates, hp, dxp and dhp are rows of three blocks of len(dh)).")
+	g := Load(Param("gates").Base(), GP64())
+	hp := Load(Param("hp").Base(), GP64())
+	h0 := Load(Param("hPrev").Base(), GP64())
+	dh := Load(Param("dh").Base(), GP64())
+	dx := Load(Param("dxp").Base(), GP64())
+	dhp := Load(Param("dhp").Base(), GP64())
+	dh0 := Load(Param("dhPrev").Base(), GP64())
+	s.preload("one")
+	s.rowLoop(name, "dh", []Register{g, hp, h0, dh, dx, dhp, dh0}, func(hs Register) {
+		r := s.loadv(Mem{Base: g})
+		z := s.loadv(Mem{Base: g, Index: hs, Scale: 1})
+		n := s.loadv(Mem{Base: g, Index: hs, Scale: 2})
+		d := s.loadv(Mem{Base: dh})
+		// dn = dh∘(1 − z)∘(1 − n²)
+		z1 := s.oneMinus(z)
+		dn := s.oneMinusSq(n)
+		VMULPS(d, dn, dn)
+		VMULPS(z1, dn, dn)
+		// dr = dn∘h_n∘r∘(1 − r)
+		r1 := s.oneMinus(r)
+		dr := s.vec()
+		VMULPS(Mem{Base: hp, Index: hs, Scale: 2}, dn, dr)
+		VMULPS(r, dr, dr)
+		VMULPS(r1, dr, dr)
+		// dz = dh∘(hPrev − n)∘z∘(1 − z)
+		dz := s.loadv(Mem{Base: h0})
+		VSUBPS(n, dz, dz)
+		VMULPS(d, dz, dz)
+		VMULPS(z, dz, dz)
+		VMULPS(z1, dz, dz)
+		// dhPrev = dh∘z
+		VMULPS(z, d, d)
+		VMULPS(dn, r, r) // dn∘r
+		VMOVUPS(dr, Mem{Base: dx})
+		VMOVUPS(dz, Mem{Base: dx, Index: hs, Scale: 1})
+		VMOVUPS(dn, Mem{Base: dx, Index: hs, Scale: 2})
+		VMOVUPS(dr, Mem{Base: dhp})
+		VMOVUPS(dz, Mem{Base: dhp, Index: hs, Scale: 1})
+		VMOVUPS(r, Mem{Base: dhp, Index: hs, Scale: 2})
+		VMOVUPS(d, Mem{Base: dh0})
+	})
+}
+
 func main() {
 	defineConsts()
 	expC := []string{"explo", "exphi", "one"}
@@ -547,6 +765,10 @@ func main() {
 		s.sum()
 		s.max()
 		s.lstm(all...)
+		s.shiftExp(all...)
+		s.gruForward(all...)
+		s.lstmBackward()
+		s.gruBackward()
 	}
 	Generate()
 }
