@@ -47,6 +47,7 @@ func seqFlags(fs *flag.FlagSet, task string) *lstm.SeqConfig {
 	fs.IntVar(&c.Layers, "layers", 1, "stacked recurrent layers")
 	fs.Float64Var(&c.Dropout, "dropout", 0, "dropout on embeddings, between layers and below the output layer")
 	fs.BoolVar(&c.Float64, "float64", false, "compute in float64 instead of float32")
+	fs.StringVar(&c.Impl, "impl", "fused", "recurrent layers: fused (one op per layer over the sequence) or graph (the per-step formulas)")
 	return c
 }
 

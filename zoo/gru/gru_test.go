@@ -126,14 +126,21 @@ func TestForwardMatchesReference(t *testing.T) {
 	}
 }
 
-// TestGolden compares outputs, final states and all gradients with torch.nn.GRU (float64).
+// TestGolden compares outputs, final states and all gradients with torch.nn.GRU (float64), for
+// the fused layers and the per-formula graph.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"gru_l1", "gru_l2", "gru_h300"} {
-		t.Run(name, func(t *testing.T) {
-			rectest.Golden(t, name, 1e-5, func(s *nn.Store, in, hidden, layers int) (*recurrent.Stack, error) {
-				return gru.New(s, "m", in, hidden, gru.Config{Layers: layers})
+	for _, impl := range []string{recurrent.ImplFused, recurrent.ImplGraph} {
+		for _, name := range []string{"gru_l1", "gru_l2", "gru_h300"} {
+			t.Run(impl+"/"+name, func(t *testing.T) {
+				rectest.Golden(t, name, 1e-5, func(s *nn.Store, in, hidden, layers int) (*recurrent.Stack, error) {
+					st, err := gru.New(s, "m", in, hidden, gru.Config{Layers: layers})
+					if st != nil {
+						st.Impl = impl
+					}
+					return st, err
+				})
 			})
-		})
+		}
 	}
 }
 

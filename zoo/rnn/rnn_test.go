@@ -83,14 +83,21 @@ func TestForwardMatchesReference(t *testing.T) {
 	}
 }
 
-// TestGolden compares outputs, final states and all gradients with torch.nn.RNN (float64).
+// TestGolden compares outputs, final states and all gradients with torch.nn.RNN (float64), for
+// the fused layers and the per-formula graph.
 func TestGolden(t *testing.T) {
-	for name, act := range map[string]string{"rnn_tanh_l1": "tanh", "rnn_tanh_l2": "tanh", "rnn_relu_l2": "relu", "rnn_tanh_h300": "tanh"} {
-		t.Run(name, func(t *testing.T) {
-			rectest.Golden(t, name, 1e-5, func(s *nn.Store, in, hidden, layers int) (*recurrent.Stack, error) {
-				return rnn.New(s, "m", in, hidden, rnn.Config{Layers: layers, Activation: act})
+	for _, impl := range []string{recurrent.ImplFused, recurrent.ImplGraph} {
+		for name, act := range map[string]string{"rnn_tanh_l1": "tanh", "rnn_tanh_l2": "tanh", "rnn_relu_l2": "relu", "rnn_tanh_h300": "tanh"} {
+			t.Run(impl+"/"+name, func(t *testing.T) {
+				rectest.Golden(t, name, 1e-5, func(s *nn.Store, in, hidden, layers int) (*recurrent.Stack, error) {
+					st, err := rnn.New(s, "m", in, hidden, rnn.Config{Layers: layers, Activation: act})
+					if st != nil {
+						st.Impl = impl
+					}
+					return st, err
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -3,8 +3,8 @@ package recurrent
 import (
 	"math"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
 )
 
 // float is the element type of the fused kernels.

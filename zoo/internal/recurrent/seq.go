@@ -154,7 +154,7 @@ func (s *Stack) ForwardSeq(g *nn.Graph, x *G.Node, T int, init [][]*G.Node) (*G.
 	if len(init) != len(s.Cells) {
 		return nil, nil, errors.Errorf("recurrent: stack %q has %d layers, given %d states", s.Name, len(s.Cells), len(init))
 	}
-	if !s.fused() {
+	if !s.Fused() {
 		xs := make([]*G.Node, T)
 		for t := range xs {
 			var err error
@@ -188,9 +188,9 @@ func (s *Stack) ForwardSeq(g *nn.Graph, x *G.Node, T int, init [][]*G.Node) (*G.
 	return in, final, nil
 }
 
-// fused reports whether ForwardSeq runs the fused op: Impl is not "graph" and every cell has a
+// Fused reports whether ForwardSeq runs the fused op: Impl is not "graph" and every cell has a
 // fused form.
-func (s *Stack) fused() bool {
+func (s *Stack) Fused() bool {
 	if s.Impl == ImplGraph {
 		return false
 	}

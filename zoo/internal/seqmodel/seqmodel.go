@@ -46,6 +46,10 @@ type Config struct {
 	Carry      bool    `json:"carry"`      // truncated BPTT: carry the state between training batches
 	Float64    bool    `json:"float64"`    // float64 instead of float32
 	Seed       uint64  `json:"seed"`       // initialisation
+	// Impl is how the recurrent layers run: "fused" (or "", as in records written before the
+	// field existed), one node per layer over the whole sequence, or "graph", the per-formula
+	// steps of the cells. Parameters are the same either way.
+	Impl string `json:"impl,omitempty"`
 }
 
 // FromInfo fills the task-shape fields of c from a dataset's Info.
@@ -99,6 +103,9 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 	case !cfg.Regression && cfg.Classes <= 0:
 		return nil, errors.New("seqmodel: the task has no classes")
 	}
+	if err := recurrent.CheckImpl(cfg.Impl); err != nil {
+		return nil, err
+	}
 	dt := tensor.Float32
 	if cfg.Float64 {
 		dt = tensor.Float64
@@ -115,6 +122,7 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 	if m.stack, err = newStack(m.store, "rnn", in, cfg.Hidden); err != nil {
 		return nil, err
 	}
+	m.stack.Impl = cfg.Impl
 	outs := cfg.Classes
 	if cfg.Regression {
 		outs = cfg.YDim
@@ -142,10 +150,12 @@ func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 	return g, err
 }
 
-// unrolled is a built graph's handles.
+// unrolled is a built graph's handles: per-step inputs (graph implementation) or one input of
+// every step, time-major (fused).
 type unrolled struct {
 	tokens []*nn.TokenInput
 	feats  []*nn.Input
+	fused  bool
 	state  *recurrent.State
 	logits *G.Node
 }
@@ -153,30 +163,67 @@ type unrolled struct {
 func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error) {
 	cfg := m.Config
 	g := nn.NewGraph(m.store, n, train)
-	u := &unrolled{}
-	xs := make([]*G.Node, T)
-	for t := range xs {
+	u := &unrolled{fused: m.stack.Fused()}
+	u.state = m.stack.NewState(g, n)
+	// last is the top output of the last step (regression), all those of every step, time-major.
+	var last, all *G.Node
+	var final [][]*G.Node
+	if u.fused {
+		// One lookup (or one input) of all T·n steps, one node per layer.
+		var x *G.Node
 		var err error
 		if m.emb != nil {
 			var tok *nn.TokenInput
-			tok, xs[t], err = m.emb.Lookup(g, fmt.Sprintf("tokens_%d", t), n)
-			u.tokens = append(u.tokens, tok)
-			if err == nil {
-				xs[t], err = nn.Dropout(g, xs[t], cfg.Dropout)
+			if tok, x, err = m.emb.Lookup(g, "tokens", T*n); err == nil {
+				u.tokens = []*nn.TokenInput{tok}
+				x, err = nn.Dropout(g, x, cfg.Dropout)
 			}
 		} else {
-			in := g.Input(fmt.Sprintf("x_%d", t), n, cfg.Dim)
-			u.feats = append(u.feats, in)
-			xs[t] = in.Node
+			in := g.Input("x", T*n, cfg.Dim)
+			u.feats = []*nn.Input{in}
+			x = in.Node
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-	}
-	u.state = m.stack.NewState(g, n)
-	outs, final, err := m.stack.Forward(g, xs, u.state.Nodes())
-	if err != nil {
-		return nil, nil, err
+		if all, final, err = m.stack.ForwardSeq(g, x, T, u.state.Nodes()); err != nil {
+			return nil, nil, err
+		}
+		if cfg.Regression {
+			if last, err = recurrent.Rows(all, (T-1)*n, T*n); err != nil {
+				return nil, nil, err
+			}
+		}
+	} else {
+		xs := make([]*G.Node, T)
+		for t := range xs {
+			var err error
+			if m.emb != nil {
+				var tok *nn.TokenInput
+				tok, xs[t], err = m.emb.Lookup(g, fmt.Sprintf("tokens_%d", t), n)
+				u.tokens = append(u.tokens, tok)
+				if err == nil {
+					xs[t], err = nn.Dropout(g, xs[t], cfg.Dropout)
+				}
+			} else {
+				in := g.Input(fmt.Sprintf("x_%d", t), n, cfg.Dim)
+				u.feats = append(u.feats, in)
+				xs[t] = in.Node
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		outs, fin, err := m.stack.Forward(g, xs, u.state.Nodes())
+		if err != nil {
+			return nil, nil, err
+		}
+		final = fin
+		if cfg.Regression {
+			last = outs[T-1]
+		} else if all, err = recurrent.ConcatSteps(outs); err != nil {
+			return nil, nil, err
+		}
 	}
 	if carry {
 		if err := u.state.Watch(final); err != nil {
@@ -186,7 +233,7 @@ func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error)
 	}
 	feed := m.feedInputs(u, n, T)
 	if cfg.Regression {
-		last, err := nn.Dropout(g, outs[T-1], cfg.Dropout)
+		last, err := nn.Dropout(g, last, cfg.Dropout)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -208,10 +255,7 @@ func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error)
 		})
 		return g, u, nil
 	}
-	h, err := recurrent.ConcatSteps(outs)
-	if err == nil {
-		h, err = nn.Dropout(g, h, cfg.Dropout)
-	}
+	h, err := nn.Dropout(g, all, cfg.Dropout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,15 +293,38 @@ func (m *Model) feedInputs(u *unrolled, n, T int) func(datasets.Batch) error {
 	ids := make([]int, n)
 	dim := m.Config.Dim
 	feats := make([]float64, n*dim)
+	if u.fused {
+		ids = make([]int, n*T)
+		feats = make([]float64, n*T*dim)
+	}
 	return func(b datasets.Batch) error {
 		if b.T != T {
 			return errors.Errorf("seqmodel: batch of %d steps, the graph is unrolled for %d (--bptt)", b.T, T)
 		}
+		if u.tokens != nil && len(b.Tokens) != n*T {
+			return errors.Errorf("seqmodel: batch has %d tokens, want %d", len(b.Tokens), n*T)
+		}
+		if u.tokens == nil && (b.Dim != dim || len(b.X) != n*T*dim) {
+			return errors.Errorf("seqmodel: batch has %d features per step, the model reads %d", b.Dim, dim)
+		}
+		if u.fused {
+			// Row t·n+s is step t of sequence s.
+			for t := 0; t < T; t++ {
+				for s := 0; s < n; s++ {
+					if u.tokens != nil {
+						ids[t*n+s] = b.Tokens[s*T+t]
+					} else {
+						copy(feats[(t*n+s)*dim:(t*n+s+1)*dim], b.X[(s*T+t)*dim:(s*T+t+1)*dim])
+					}
+				}
+			}
+			if u.tokens != nil {
+				return u.tokens[0].Set(ids)
+			}
+			return u.feats[0].Set(feats)
+		}
 		for t := 0; t < T; t++ {
 			if u.tokens != nil {
-				if len(b.Tokens) != n*T {
-					return errors.Errorf("seqmodel: batch has %d tokens, want %d", len(b.Tokens), n*T)
-				}
 				for s := 0; s < n; s++ {
 					ids[s] = b.Tokens[s*T+t]
 				}
@@ -265,9 +332,6 @@ func (m *Model) feedInputs(u *unrolled, n, T int) func(datasets.Batch) error {
 					return errors.Wrapf(err, "step %d", t)
 				}
 				continue
-			}
-			if b.Dim != dim || len(b.X) != n*T*dim {
-				return errors.Errorf("seqmodel: batch has %d features per step, the model reads %d", b.Dim, dim)
 			}
 			for s := 0; s < n; s++ {
 				copy(feats[s*dim:(s+1)*dim], b.X[(s*T+t)*dim:(s*T+t+1)*dim])

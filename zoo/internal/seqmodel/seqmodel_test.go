@@ -15,6 +15,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"gorgonia.org/tensor"
 )
 
 // newModel builds a model of the named cell.
@@ -209,6 +210,82 @@ func TestPretrainedReproducesREADME(t *testing.T) {
 		}
 		if row := fmt.Sprintf("| %s | %.4f |", cell, rec.ValBPC); !strings.Contains(string(readme), row) {
 			t.Errorf("README.md has no row %q", row)
+		}
+	}
+}
+
+// TestFusedEqualsGraph trains one step of a three-layer language model (dropout on the
+// embeddings, between the layers and below the head) and of a two-layer adding-problem regressor
+// with each implementation under the same generator: losses and every parameter's gradient agree
+// to 1e-9 in float64, so the dropout masks are drawn alike.
+func TestFusedEqualsGraph(t *testing.T) {
+	const n, T = 3, 12
+	lm, vocab := textBatch(t, n, T)
+	adding, err := datasets.Adding(n, T, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	for _, cell := range []string{"rnn", "lstm", "gru"} {
+		for _, task := range []string{"lm", "adding"} {
+			cfg := seqmodel.Config{Hidden: 40, Layers: 3, Embed: 8, Dropout: 0.3, T: T, Vocab: vocab.Size(),
+				Classes: vocab.Size(), Float64: true, Seed: 5}
+			b := lm
+			if task == "adding" {
+				cfg = seqmodel.Config{Hidden: 40, Layers: 2, Dropout: 0.3, Float64: true, Seed: 5}.FromInfo(adding.Info())
+				b = adding.Batch(idx)
+			}
+			type run struct {
+				loss  float64
+				grads map[string][]float64
+			}
+			var runs []run
+			for _, impl := range []string{"graph", "fused"} {
+				cfg.Impl = impl
+				m := newModel(t, cell, cfg)
+				g, err := m.Build(n, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := g.Feed(b); err != nil {
+					t.Fatal(err)
+				}
+				if err := g.Run(nn.NewRNG(1, nn.StreamDropout, 0)); err != nil {
+					t.Fatal(err)
+				}
+				r := run{loss: g.Loss(), grads: map[string][]float64{}}
+				for i, vg := range g.ValueGrads() {
+					gv, err := vg.Grad()
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.grads[g.Params()[i].Name] = nn.Float64s(gv.(*tensor.Dense))
+				}
+				runs = append(runs, r)
+				g.Close()
+			}
+			if d := math.Abs(runs[0].loss - runs[1].loss); !(d <= 1e-9) || runs[0].loss == 0 {
+				t.Errorf("%s %s: loss graph %.12g, fused %.12g", cell, task, runs[0].loss, runs[1].loss)
+			}
+			if len(runs[0].grads) != len(runs[1].grads) {
+				t.Fatalf("%s %s: %d and %d gradients", cell, task, len(runs[0].grads), len(runs[1].grads))
+			}
+			for name, a := range runs[0].grads {
+				f, ok := runs[1].grads[name]
+				if !ok || len(f) != len(a) {
+					t.Fatalf("%s %s: fused graph has no gradient of %s", cell, task, name)
+				}
+				worst := 0.0
+				for j := range a {
+					worst = math.Max(worst, math.Abs(a[j]-f[j]))
+				}
+				if !(worst <= 1e-9) {
+					t.Errorf("%s %s: gradient of %s differs by %.3g", cell, task, name, worst)
+				}
+			}
 		}
 	}
 }

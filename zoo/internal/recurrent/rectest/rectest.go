@@ -34,8 +34,8 @@ type Net struct {
 	Graph  *nn.Graph
 	Xs     []*nn.Input // T inputs (B, In)
 	State  *recurrent.State
-	Outs   []*G.Node   // top output per step (B, H)
-	All    *G.Node     // ConcatSteps(Outs): (T·B, H)
+	Outs   []*G.Node   // top output per step (B, H); nil when the stack is fused
+	All    *G.Node     // every step's top output (T·B, H), time-major
 	Final  [][]*G.Node // final state per layer
 	WOut   *nn.Input   // (T·B, H)
 	WFinal [][]*nn.Input
@@ -45,7 +45,8 @@ type Net struct {
 	finalVal        [][]G.Value
 }
 
-// Build unrolls stack (whose parameters live in store) over T steps of B sequences. train
+// Build unrolls stack (whose parameters live in store) over T steps of B sequences: one fused node
+// per layer over the joined inputs, or Forward step by step when stack.Impl is "graph". train
 // selects a training graph (dropout between layers when the stack has it).
 func Build(store *nn.Store, stack *recurrent.Stack, T, B int, train bool) (*Net, error) {
 	g := nn.NewGraph(store, B, train)
@@ -58,11 +59,22 @@ func Build(store *nn.Store, stack *recurrent.Stack, T, B int, train bool) (*Net,
 	}
 	n.State = stack.NewState(g, B)
 	var err error
-	if n.Outs, n.Final, err = stack.Forward(g, xs, n.State.Nodes()); err != nil {
-		return nil, err
-	}
-	if n.All, err = recurrent.ConcatSteps(n.Outs); err != nil {
-		return nil, err
+	if stack.Fused() {
+		// The fused layers read every step at once: the inputs joined time-major.
+		x, err := recurrent.ConcatSteps(xs)
+		if err != nil {
+			return nil, err
+		}
+		if n.All, n.Final, err = stack.ForwardSeq(g, x, T, n.State.Nodes()); err != nil {
+			return nil, err
+		}
+	} else {
+		if n.Outs, n.Final, err = stack.Forward(g, xs, n.State.Nodes()); err != nil {
+			return nil, err
+		}
+		if n.All, err = recurrent.ConcatSteps(n.Outs); err != nil {
+			return nil, err
+		}
 	}
 	h := stack.HiddenSize()
 	n.WOut = g.Input("w_out", T*B, h)
