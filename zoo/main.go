@@ -59,12 +59,26 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "zoo: %v\n", err)
+	fmt.Fprintf(stderr, "zoo: %s\n", oneLine(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2
 	}
 	return 1
+}
+
+// oneLine makes an error message one line without repeats: a prefix added by every layer that
+// wraps the error ("rnn: rnn: rnn: …") is said once, and newlines become spaces.
+func oneLine(msg string) string {
+	parts := strings.Split(strings.ReplaceAll(msg, "\n", " "), ": ")
+	out := parts[:0]
+	for _, p := range parts {
+		if len(out) > 0 && out[len(out)-1] == p {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ": ")
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) error {

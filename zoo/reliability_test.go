@@ -240,3 +240,14 @@ func FuzzCommandLine(f *testing.F) {
 		}
 	})
 }
+
+// TestErrorsSayPrefixesOnce: a prefix repeated by the layers that wrap an error is printed once.
+func TestErrorsSayPrefixesOnce(t *testing.T) {
+	if got := oneLine("rnn: rnn: rnn: activation \"x\": bad\nline"); got != "rnn: activation \"x\": bad line" {
+		t.Errorf("oneLine: %q", got)
+	}
+	code, _, errOut := zoo("rnn", "--activation", "sigmoid", "--save", "")
+	if code != 2 || strings.Count(errOut, "rnn:") != 1 || !strings.Contains(errOut, `"sigmoid"`) {
+		t.Errorf("bad activation: exit %d, %q", code, errOut)
+	}
+}
