@@ -1,8 +1,9 @@
 package vecmath
 
 import (
-	"fmt"
 	"os"
+
+	"github.com/pkg/errors"
 )
 
 // kernels is one implementation of the float32 loops. The exported functions have checked the
@@ -29,26 +30,32 @@ type kernels struct {
 
 // kern is the implementation in use: the best the processor supports, or the one named by the
 // environment variable ZOO_VECMATH_KERNEL (go, avx2 or avx512).
-var kern = chooseKernels()
+var kern, kernErr = chooseKernels()
 
 // EnvKernel is the environment variable that forces one implementation of the float32 loops:
-// "go" (the portable loops), "avx2" (AVX2+FMA assembly) or "avx512" (AVX-512 assembly). A name
-// the processor cannot run, or an unknown name, makes the first use of the package panic.
+// "go" (the portable loops), "avx2" (AVX2+FMA assembly) or "avx512" (AVX-512 assembly). An
+// unknown name, or one the processor cannot run, is ignored (the best implementation runs) and
+// reported by KernelError; the package's tests fail on it.
 const EnvKernel = "ZOO_VECMATH_KERNEL"
 
 // Kernel reports the name of the implementation in use: "go", "avx2" or "avx512".
 func Kernel() string { return kern.name }
 
-func chooseKernels() *kernels {
+// KernelError reports why the implementation named by ZOO_VECMATH_KERNEL is not the one in use,
+// or nil.
+func KernelError() error { return kernErr }
+
+func chooseKernels() (*kernels, error) {
+	best := available()[0]
 	name := os.Getenv(EnvKernel)
 	if name == "" {
-		return available()[0]
+		return best, nil
 	}
 	k, err := kernelByName(name)
 	if err != nil {
-		panic(err)
+		return best, err
 	}
-	return k
+	return k, nil
 }
 
 // available lists the implementations this processor can run, best first; the portable one is
@@ -68,5 +75,5 @@ func kernelByName(name string) (*kernels, error) {
 	for _, k := range available() {
 		names = append(names, k.name)
 	}
-	return nil, fmt.Errorf("vecmath: %s=%q: this processor runs only %v", EnvKernel, name, names)
+	return nil, errors.Errorf("vecmath: %s=%q: this processor runs only %v", EnvKernel, name, names)
 }

@@ -425,6 +425,17 @@ func TestKernelByName(t *testing.T) {
 	if Kernel() == "" {
 		t.Error("Kernel() is empty")
 	}
+	if err := KernelError(); err != nil {
+		t.Error(err)
+	}
+	t.Setenv(EnvKernel, "nope")
+	if k, err := chooseKernels(); err == nil || k != available()[0] {
+		t.Errorf("chooseKernels with %s=nope: %v, %v; want the best and an error", EnvKernel, k.name, err)
+	}
+	t.Setenv(EnvKernel, "go")
+	if k, err := chooseKernels(); err != nil || k.name != "go" {
+		t.Errorf("chooseKernels with %s=go: %v, %v", EnvKernel, k.name, err)
+	}
 }
 
 // TestNoAllocs checks that the tails (padded to a vector on the stack) allocate nothing.
