@@ -41,153 +41,19 @@ func GELUTanh(x *G.Node) (*G.Node, error) {
 }
 
 // FeedForwardActivation looks up the nonlinearity of a feed-forward block: "gelu" (exact),
-// "gelu_tanh", "relu" (ReLU, as one op with its gradient) or any other name of ActivationByName
-// ("tanh", …).
+// "gelu_tanh", or any name of ActivationByName ("relu", "tanh", …).
 func FeedForwardActivation(name string) (Activation, error) {
 	switch name {
 	case "gelu":
 		return GELU, nil
 	case "gelu_tanh":
 		return GELUTanh, nil
-	case "relu":
-		return ReLU, nil
 	}
 	f, err := ActivationByName(name)
 	if err != nil {
 		return nil, errors.Errorf("nn: unknown activation %q (valid: gelu, gelu_tanh, identity, relu, sigmoid, tanh)", name)
 	}
 	return f, nil
-}
-
-// ReLU is max(x, 0), elementwise, as G.Rectify, in one op that writes into a buffer of its own;
-// its gradient dy·[x > 0] is another such op (G.Rectify's takes a comparison, a copy and a
-// product).
-func ReLU(x *G.Node) (*G.Node, error) {
-	y, err := G.ApplyOp(&reluOp{id: fusedID()}, x)
-	return y, errors.Wrap(err, "nn: relu")
-}
-
-// reluOp is max(x, 0); with grad set it is instead the gradient dy·[x > 0] from (x, dy).
-type reluOp struct {
-	id   uint64
-	grad bool
-	out  *tensor.Dense
-}
-
-func (op *reluOp) kind() string {
-	if op.grad {
-		return "nn.relu'"
-	}
-	return "nn.relu"
-}
-
-func (op *reluOp) Arity() int {
-	if op.grad {
-		return 2
-	}
-	return 1
-}
-func (op *reluOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	if op.grad {
-		return hm.NewFnType(a, a, a)
-	}
-	return hm.NewFnType(a, a)
-}
-func (op *reluOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	if len(ds) != op.Arity() {
-		return nil, errors.Errorf("nn: %s takes %d inputs, got %d", op.kind(), op.Arity(), len(ds))
-	}
-	return unaryShape(op.kind(), ds[0])
-}
-func (op *reluOp) Do(vs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, vs...) }
-func (op *reluOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
-	if len(vs) != op.Arity() {
-		return nil, errors.Errorf("nn: %s takes %d inputs, got %d", op.kind(), op.Arity(), len(vs))
-	}
-	if x, err := scalarF64("relu input", vs[0]); err == nil { // a scalar
-		dy := 1.0
-		if op.grad {
-			if dy, err = scalarF64("relu gradient", vs[1]); err != nil {
-				return nil, err
-			}
-		}
-		r, _ := geluScalar(vs[0], func(float64) float64 {
-			switch {
-			case x <= 0:
-				return 0
-			case op.grad:
-				return dy
-			}
-			return x
-		})
-		return r, nil
-	}
-	in, err := fusedInputs(op.kind(), op.Arity(), vs)
-	if err != nil {
-		return nil, err
-	}
-	x := in[0]
-	if op.grad && in[1].DataSize() != x.DataSize() {
-		return nil, errors.Errorf("nn: %s: input %v, gradient %v", op.kind(), x.Shape(), in[1].Shape())
-	}
-	y := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
-	switch xd := x.Data().(type) {
-	case []float32:
-		yd := y.Data().([]float32)
-		if op.grad {
-			reluGradLoop(xd, in[1].Data().([]float32), yd)
-		} else {
-			reluLoop(xd, yd)
-		}
-	case []float64:
-		yd := y.Data().([]float64)
-		if op.grad {
-			reluGradLoop(xd, in[1].Data().([]float64), yd)
-		} else {
-			reluLoop(xd, yd)
-		}
-	}
-	return y, nil
-}
-
-func reluLoop[T fnum](x, y []T) {
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-func reluGradLoop[T fnum](x, dy, dx []T) {
-	for i, v := range x {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
-		}
-	}
-}
-
-func (op *reluOp) ReturnsPtr() bool      { return false }
-func (op *reluOp) CallsExtern() bool     { return false }
-func (op *reluOp) OverwritesInput() int  { return -1 }
-func (op *reluOp) WriteHash(h hash.Hash) { fusedWriteHash(h, op.kind(), op.id) }
-func (op *reluOp) Hashcode() uint32      { return fusedHash(op.kind(), op.id) }
-func (op *reluOp) String() string {
-	return fmt.Sprintf("ReLU%s#%d", map[bool]string{true: "'"}[op.grad], op.id)
-}
-func (op *reluOp) DiffWRT(inputs int) []bool {
-	d := make([]bool, inputs)
-	if inputs > 0 {
-		d[0] = !op.grad
-	}
-	return d
-}
-func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if op.grad || len(inputs) != 1 {
-		return nil, errors.Errorf("nn: %s: no gradient of %d inputs", op.kind(), len(inputs))
-	}
-	dx, err := G.ApplyOp(&reluOp{id: fusedID(), grad: true}, inputs[0], grad)
-	return G.Nodes{dx}, errors.Wrap(err, "nn: relu gradient")
 }
 
 // geluOp is x·Φ(x), elementwise, into a buffer of its own; its gradient is one geluGradOp,

@@ -64,33 +64,3 @@ func TestGELUFusedFloat32Runs(t *testing.T) {
 	}
 	attnClose(t, "float32", out[1], out[0], 1e-6)
 }
-
-func TestReLUFusedEqualsComposed(t *testing.T) {
-	// The fused ReLU equals G.Rectify in value and gradient on (3, 300), away from the kink.
-	const n, d = 3, 300
-	xs := attnRandom(12, n*d)
-	for i, v := range xs {
-		if math.Abs(v) < 1e-3 {
-			xs[i] = 0.5
-		}
-	}
-	fusedVsComposed(t, NewStore(tensor.Float64, 1), n, 0, func(g *Graph, fused bool) (*G.Node, []*G.Node, []*G.Node) {
-		x := attnInput(t, g, "x", 0, xs, n, d)
-		f := G.Rectify
-		if fused {
-			f = ReLU
-		}
-		y, err := f(x.Node)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return attnLoss(t, g, y, 13, nil), []*G.Node{y}, []*G.Node{x.Node}
-	})
-	g := NewGraph(NewStore(tensor.Float64, 1), n, true)
-	x := attnInput(t, g, "x", 0, xs, n, d)
-	y, err := ReLU(x.Node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	attnCheck(t, g, attnLoss(t, g, y, 13, nil), []*G.Node{x.Node}, 40, 1e-5)
-}
