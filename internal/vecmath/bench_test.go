@@ -248,3 +248,21 @@ func BenchmarkGRUBackward32(b *testing.B) {
 		}
 	}, map[string]func(){"loop": func() { gruBackwardGo(gates, hp, hPrev, dh, dxp, dhp, dhPrev, B, H) }})
 }
+
+func BenchmarkDot32(b *testing.B) {
+	x, y := benchInput(1), benchInput(1)
+	var sink float32
+	b.SetBytes(4 * benchN)
+	benchKernels(b, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sink += Dot32(x, y)
+		}
+	}, map[string]func(){"loop": func() {
+		var s float32
+		for i, v := range x {
+			s += v * y[i]
+		}
+		sink += s
+	}})
+	_ = sink
+}

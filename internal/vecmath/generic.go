@@ -22,6 +22,7 @@ var goKernels = kernels{
 		gruForwardGo(xp, hp, hPrev, h, B, H, sigmoidf, tanhf)
 	},
 	gruBackward32: gruBackwardGo[float32],
+	dot32:         dot32Go,
 	shiftExp32: func(dst, x []float32, s float32) {
 		for i, v := range x[:len(dst)] {
 			dst[i] = expf(v + s)
@@ -99,6 +100,26 @@ func sum32Go(x []float32) float32 {
 	}
 	for _, v := range x[i:] {
 		s += v
+	}
+	return s
+}
+
+// dot32Go accumulates in 16 interleaved partial sums, as sum32Go.
+func dot32Go(x, y []float32) float32 {
+	var acc [16]float32
+	y = y[:len(x)]
+	i := 0
+	for ; i+16 <= len(x); i += 16 {
+		for k := range acc {
+			acc[k] += x[i+k] * y[i+k]
+		}
+	}
+	var s float32
+	for _, a := range acc {
+		s += a
+	}
+	for ; i < len(x); i++ {
+		s += x[i] * y[i]
 	}
 	return s
 }

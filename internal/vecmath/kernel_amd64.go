@@ -64,6 +64,7 @@ func asmKernels(name string, isa int) kernels {
 			gruBackward(isa, gates, hp, hPrev, dh, dxp, dhp, dhPrev, B, H)
 		},
 		shiftExp32: func(dst, x []float32, s float32) { shiftExp(isa, dst, x, s) },
+		dot32:      func(x, y []float32) float32 { return dot32(isa, x, y) },
 	}
 }
 
@@ -195,6 +196,31 @@ func sum32(isa int, x []float32) float32 {
 	}
 	for _, v := range x[n:] {
 		s += v
+	}
+	return s
+}
+
+func dot32(isa int, x, y []float32) float32 {
+	w := width(isa)
+	n := len(x) &^ (w - 1)
+	var s float32
+	if n > 0 {
+		var lanes [16]float32
+		if isa == isaAVX512 {
+			dotAVX512(x[:n], y[:n], &lanes)
+		} else {
+			dotAVX2(x[:n], y[:n], &lanes)
+		}
+		for h := w / 2; h > 0; h /= 2 {
+			for i := 0; i < h; i++ {
+				lanes[i] += lanes[i+h]
+			}
+		}
+		s = lanes[0]
+	}
+	y = y[n:len(x)]
+	for i, v := range x[n:] {
+		s += v * y[i]
 	}
 	return s
 }

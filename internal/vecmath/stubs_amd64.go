@@ -42,6 +42,11 @@ func axpyAVX2(dst []float32, a float32, x []float32)
 //go:noescape
 func sumAVX2(x []float32, lanes *[16]float32)
 
+// dotAVX2 stores in lanes the lane-wise partial sums of x∘y over the whole vectors of x.
+//
+//go:noescape
+func dotAVX2(x []float32, y []float32, lanes *[16]float32)
+
 // maxAVX2 stores in lanes the lane-wise maxima of the whole vectors of x (NaN where a lane saw NaN).
 //
 //go:noescape
@@ -116,6 +121,11 @@ func axpyAVX512(dst []float32, a float32, x []float32)
 //
 //go:noescape
 func sumAVX512(x []float32, lanes *[16]float32)
+
+// dotAVX512 stores in lanes the lane-wise partial sums of x∘y over the whole vectors of x.
+//
+//go:noescape
+func dotAVX512(x []float32, y []float32, lanes *[16]float32)
 
 // maxAVX512 stores in lanes the lane-wise maxima of the whole vectors of x (NaN where a lane saw NaN).
 //

@@ -114,6 +114,14 @@ func Sum32(x []float32) float32 {
 	return kern.sum32(x)
 }
 
+// Dot32 returns Σ x[i]·y[i] (0 for empty slices), accumulated in float32 in interleaved
+// partial sums like Sum32 (with fused multiply-adds on amd64): |error| ≤ (len(x)/16+32)·ε·Σ|x[i]·y[i]|
+// with ε = 2^−24. For the statistics of LayerNorm (Dot32(x, x)) and attention scores.
+func Dot32(x, y []float32) float32 {
+	checkLen("Dot32", len(x), len(y))
+	return kern.dot32(x, y)
+}
+
 // Scale32 multiplies every element of dst by a: dst[i] *= a.
 func Scale32(dst []float32, a float32) {
 	kern.scale32(dst, a)

@@ -789,6 +789,53 @@ sumAVX2_done:
 	VZEROUPPER
 	RET
 
+// func dotAVX2(x []float32, y []float32, lanes *[16]float32)
+// Requires: AVX, FMA3
+TEXT ·dotAVX2(SB), NOSPLIT, $0-56
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	MOVQ   lanes+48(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SHRQ   $0x03, DX
+
+dotAVX2_big:
+	CMPQ        DX, $0x00000004
+	JB          dotAVX2_one
+	VMOVUPS     (AX), Y4
+	VFMADD231PS (CX), Y4, Y0
+	VMOVUPS     32(AX), Y4
+	VFMADD231PS 32(CX), Y4, Y1
+	VMOVUPS     64(AX), Y4
+	VFMADD231PS 64(CX), Y4, Y2
+	VMOVUPS     96(AX), Y4
+	VFMADD231PS 96(CX), Y4, Y3
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000004, DX
+	JMP         dotAVX2_big
+
+dotAVX2_one:
+	TESTQ       DX, DX
+	JZ          dotAVX2_done
+	VMOVUPS     (AX), Y4
+	VFMADD231PS (CX), Y4, Y0
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	DECQ        DX
+	JMP         dotAVX2_one
+
+dotAVX2_done:
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (BX)
+	VZEROUPPER
+	RET
+
 // func maxAVX2(x []float32, lanes *[16]float32)
 // Requires: AVX
 TEXT ·maxAVX2(SB), NOSPLIT, $0-32
@@ -1745,6 +1792,53 @@ sumAVX512_done:
 	VADDPS  Z3, Z2, Z2
 	VADDPS  Z2, Z0, Z0
 	VMOVUPS Z0, (DX)
+	VZEROUPPER
+	RET
+
+// func dotAVX512(x []float32, y []float32, lanes *[16]float32)
+// Requires: AVX, AVX512F
+TEXT ·dotAVX512(SB), NOSPLIT, $0-56
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	MOVQ   lanes+48(FP), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, DX
+
+dotAVX512_big:
+	CMPQ        DX, $0x00000004
+	JB          dotAVX512_one
+	VMOVUPS     (AX), Z4
+	VFMADD231PS (CX), Z4, Z0
+	VMOVUPS     64(AX), Z4
+	VFMADD231PS 64(CX), Z4, Z1
+	VMOVUPS     128(AX), Z4
+	VFMADD231PS 128(CX), Z4, Z2
+	VMOVUPS     192(AX), Z4
+	VFMADD231PS 192(CX), Z4, Z3
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000004, DX
+	JMP         dotAVX512_big
+
+dotAVX512_one:
+	TESTQ       DX, DX
+	JZ          dotAVX512_done
+	VMOVUPS     (AX), Z4
+	VFMADD231PS (CX), Z4, Z0
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	DECQ        DX
+	JMP         dotAVX512_one
+
+dotAVX512_done:
+	VADDPS  Z1, Z0, Z0
+	VADDPS  Z3, Z2, Z2
+	VADDPS  Z2, Z0, Z0
+	VMOVUPS Z0, (BX)
 	VZEROUPPER
 	RET
 

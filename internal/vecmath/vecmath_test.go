@@ -205,7 +205,7 @@ func TestAddBiasSumRows(t *testing.T) {
 func TestReductions(t *testing.T) {
 	eachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewSource(3))
-		for n := 0; n <= 67; n++ {
+		for _, n := range lengthsAndLarge() {
 			x := randSlice(r, n, 100)
 			m := float32(math.Inf(-1))
 			var s, abs float64
@@ -214,6 +214,15 @@ func TestReductions(t *testing.T) {
 				s += float64(v)
 				abs += math.Abs(float64(v))
 			}
+			y := randSlice(r, n, 3)
+			var d, dabs float64
+			for i := range x {
+				d += float64(x[i]) * float64(y[i])
+				dabs += math.Abs(float64(x[i]) * float64(y[i]))
+			}
+			if g := Dot32(x, y); math.Abs(float64(g)-d) > float64(n/16+32)*0x1p-24*dabs {
+				t.Errorf("Dot32 n=%d = %g, want %g", n, g, d)
+			}
 			if g := Max32(x); g != m {
 				t.Errorf("Max32 n=%d = %g, want %g", n, g, m)
 			}
@@ -221,7 +230,7 @@ func TestReductions(t *testing.T) {
 			if g := Sum32(x); math.Abs(float64(g)-s) > bound {
 				t.Errorf("Sum32 n=%d = %g, want %g ± %g", n, g, s, bound)
 			}
-			for pos := 0; pos < n; pos++ {
+			for pos := 0; pos < n; pos += 1 + n/70 {
 				y := append([]float32(nil), x...)
 				y[pos] = float32(math.NaN())
 				if g := Max32(y); !math.IsNaN(float64(g)) {
@@ -239,10 +248,20 @@ func TestReductions(t *testing.T) {
 	})
 }
 
+// lengthsAndLarge are 0…67 (every tail of the vector loops) and a few lengths that run the
+// unrolled main loops many times.
+func lengthsAndLarge() []int {
+	ns := []int{1000, 4099, 65536 + 13}
+	for n := 0; n <= 67; n++ {
+		ns = append(ns, n)
+	}
+	return ns
+}
+
 func TestScaleAxpyMul(t *testing.T) {
 	eachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewSource(4))
-		for n := 0; n <= 67; n++ {
+		for _, n := range lengthsAndLarge() {
 			x, y, z := randSlice(r, n, 3), randSlice(r, n, 3), randSlice(r, n, 3)
 			a := r.Float32()*4 - 2
 
@@ -392,6 +411,7 @@ func TestPanics(t *testing.T) {
 		"AddBias64": func() { AddBias64(make([]float64, 5), nil) },
 		"SumRows32": func() { SumRows32(make([]float32, 2), make([]float32, 3)) },
 		"Axpy32":    func() { Axpy32(make([]float32, 2), 1, make([]float32, 3)) },
+		"Dot32":     func() { Dot32(make([]float32, 2), make([]float32, 3)) },
 		"Mul32":     func() { Mul32(make([]float32, 2), make([]float32, 2), make([]float32, 3)) },
 		"LSTMForward32": func() {
 			LSTMForward32(make([]float32, 8), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 1), 1, 2)

@@ -386,8 +386,34 @@ func (s *isa) sum() {
 	for _, a := range acc {
 		s.zero(a)
 	}
-	s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+	s.reduceLoop(name, n, []Register{x}, func(off int, a VecVirtual) {
 		VADDPS(Mem{Base: x, Disp: off}, a, a)
+	}, acc)
+	VADDPS(acc[1], acc[0], acc[0])
+	VADDPS(acc[3], acc[2], acc[2])
+	VADDPS(acc[2], acc[0], acc[0])
+	VMOVUPS(acc[0], Mem{Base: out})
+	VZEROUPPER()
+	RET()
+}
+
+// dot emits func(x, y []float32, lanes *[16]float32): the lane-wise partial sums of x∘y over
+// the whole vectors of x, four accumulators of fused multiply-adds, as sum.
+func (s *isa) dot() {
+	name := "dot" + s.name
+	text(name, "func(x, y []float32, lanes *[16]float32)")
+	Doc(name + " stores in lanes the lane-wise partial sums of x∘y over the whole vectors of x.")
+	x := Load(Param("x").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	out := Load(Param("lanes"), GP64())
+	acc := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	for _, a := range acc {
+		s.zero(a)
+	}
+	s.reduceLoop(name, n, []Register{x, y}, func(off int, a VecVirtual) {
+		v := s.loadv(Mem{Base: x, Disp: off})
+		VFMADD231PS(Mem{Base: y, Disp: off}, v, a)
 	}, acc)
 	VADDPS(acc[1], acc[0], acc[0])
 	VADDPS(acc[3], acc[2], acc[2])
@@ -407,7 +433,7 @@ func (s *isa) zero(v VecVirtual) {
 
 // reduceLoop emits a loop over the whole vectors of x, four at a time into four accumulators,
 // then one at a time into the first.
-func (s *isa) reduceLoop(name string, n, x Register, body func(off int, acc VecVirtual), acc []VecVirtual) {
+func (s *isa) reduceLoop(name string, n Register, ptrs []Register, body func(off int, acc VecVirtual), acc []VecVirtual) {
 	vb := 4 * s.w
 	SHRQ(U8(log2(s.w)), n)
 	Label(name + "_big")
@@ -416,14 +442,18 @@ func (s *isa) reduceLoop(name string, n, x Register, body func(off int, acc VecV
 	for u := 0; u < 4; u++ {
 		body(u*vb, acc[u])
 	}
-	ADDQ(U32(4*vb), x)
+	for _, p := range ptrs {
+		ADDQ(U32(4*vb), p)
+	}
 	SUBQ(U32(4), n)
 	JMP(LabelRef(name + "_big"))
 	Label(name + "_one")
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	body(0, acc[0])
-	ADDQ(U32(vb), x)
+	for _, p := range ptrs {
+		ADDQ(U32(vb), p)
+	}
 	DECQ(n)
 	JMP(LabelRef(name + "_one"))
 	Label(name + "_done")
@@ -447,7 +477,7 @@ func (s *isa) max() {
 	if s.avx512 {
 		nan := K()
 		KXORW(nan, nan, nan)
-		s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+		s.reduceLoop(name, n, []Register{x}, func(off int, a VecVirtual) {
 			v := s.vec()
 			VMOVUPS(Mem{Base: x, Disp: off}, v)
 			VMAXPS(v, a, a)
@@ -462,7 +492,7 @@ func (s *isa) max() {
 	} else {
 		nan := s.vec()
 		s.zero(nan)
-		s.reduceLoop(name, n, x, func(off int, a VecVirtual) {
+		s.reduceLoop(name, n, []Register{x}, func(off int, a VecVirtual) {
 			v := s.vec()
 			VMOVUPS(Mem{Base: x, Disp: off}, v)
 			VMAXPS(v, a, a)
@@ -763,6 +793,7 @@ func main() {
 		s.scale()
 		s.axpy()
 		s.sum()
+		s.dot()
 		s.max()
 		s.lstm(all...)
 		s.shiftExp(all...)
