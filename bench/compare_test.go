@@ -190,6 +190,22 @@ func TestWriteTable(t *testing.T) {
 	}
 }
 
+func TestLoadWarning(t *testing.T) {
+	rep := testReport()
+	rep.Env.LoadEnd = 7.5
+	var out bytes.Buffer
+	if err := rep.WriteTable(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.HasPrefix(lines[1], "warning: load average 7.5 on 2 CPUs") {
+		t.Errorf("a table measured at load 7.5 on 2 CPUs has no warning:\n%s", out.String())
+	}
+	if w := testReport().Env.LoadWarning(); w != "" {
+		t.Errorf("warning at load 2.25 on 2 CPUs: %s", w)
+	}
+}
+
 // splitColumns splits a table line at runs of two or more spaces.
 func splitColumns(line string) []string {
 	var cols []string

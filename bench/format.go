@@ -38,6 +38,19 @@ func (e Env) Header() string {
 	return b.String()
 }
 
+// LoadWarning is a warning when the machine's load average, before or after the runs, was above
+// 1.5 per CPU: other processes then took CPU time from the benchmarks (a comparison's own children
+// account for about one per thread). Empty otherwise.
+func (e Env) LoadWarning() string {
+	if e.CPUs <= 0 {
+		return ""
+	}
+	if load := max(e.LoadStart, e.LoadEnd); load > 1.5*float64(e.CPUs) {
+		return fmt.Sprintf("warning: load average %.1f on %d CPUs: other processes shared the machine, the throughputs and ratios are disturbed", load, e.CPUs)
+	}
+	return ""
+}
+
 // libNames is the libraries' paths shortened to their folder and name:
 // openblas-pthread/libopenblas.so.0.
 func libNames(paths []string) string {
@@ -57,6 +70,11 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	if _, err := fmt.Fprintln(w, r.Env.Header()); err != nil {
 		return err
+	}
+	if warn := r.Env.LoadWarning(); warn != "" {
+		if _, err := fmt.Fprintln(w, warn); err != nil {
+			return err
+		}
 	}
 	var table [][]string
 	cols := []string{"workload", "unit", "Go/s"}
