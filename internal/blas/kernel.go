@@ -63,12 +63,10 @@ func setKernel(name string) bool {
 func goMicro4x4[T float](k int, a, b []T, ldb int, c []T, ldc int, alpha, beta T, load bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
 	a = a[:4*k]
-	_ = b[(k-1)*ldb+3]
-	for p := 0; p < k; p++ {
-		ap := a[4*p : 4*p+4 : 4*p+4]
-		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+	b = b[:(k-1)*ldb+4]
+	for {
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -85,6 +83,11 @@ func goMicro4x4[T float](k int, a, b []T, ldb int, c []T, ldc int, alpha, beta T
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
+		if len(a) == 4 {
+			break
+		}
+		a = a[4:]
+		b = b[ldb:]
 	}
 	store4(c[0:4:4], c00, c01, c02, c03, alpha, beta, load)
 	store4(c[ldc:ldc+4:ldc+4], c10, c11, c12, c13, alpha, beta, load)
