@@ -194,7 +194,7 @@ func (op *batchNormOp) ReturnsPtr() bool      { return false }
 func (op *batchNormOp) CallsExtern() bool     { return false }
 func (op *batchNormOp) OverwritesInput() int  { return -1 }
 func (op *batchNormOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.batchnorm", op.id) }
-func (op *batchNormOp) Hashcode() uint32      { return stateHash("nn.batchnorm", op.id) }
+func (op *batchNormOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *batchNormOp) String() string {
 	mode := "eval"
 	if op.train {
@@ -332,7 +332,7 @@ func (op *batchNormGradOp) ReturnsPtr() bool      { return false }
 func (op *batchNormGradOp) CallsExtern() bool     { return false }
 func (op *batchNormGradOp) OverwritesInput() int  { return -1 }
 func (op *batchNormGradOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.batchnorm'", op.id) }
-func (op *batchNormGradOp) Hashcode() uint32      { return stateHash("nn.batchnorm'", op.id) }
+func (op *batchNormGradOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *batchNormGradOp) String() string        { return fmt.Sprintf("BatchNorm'#%d", op.id) }
 
 // bnParamGradOp reads dγ (or dβ) out of the batchNormGradOp that computed it; its input is that
@@ -394,7 +394,7 @@ func (op *bnParamGradOp) kind() string {
 	return "nn.batchnorm'gamma"
 }
 func (op *bnParamGradOp) WriteHash(h hash.Hash) { writeStateHash(h, op.kind(), op.id) }
-func (op *bnParamGradOp) Hashcode() uint32      { return stateHash(op.kind(), op.id) }
+func (op *bnParamGradOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *bnParamGradOp) String() string {
 	if op.beta {
 		return fmt.Sprintf("BatchNorm'β#%d", op.id)

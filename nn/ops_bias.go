@@ -91,7 +91,7 @@ func (op *biasAddOp) ReturnsPtr() bool      { return false }
 func (op *biasAddOp) CallsExtern() bool     { return false }
 func (op *biasAddOp) OverwritesInput() int  { return -1 }
 func (op *biasAddOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.biasadd", op.id) }
-func (op *biasAddOp) Hashcode() uint32      { return stateHash("nn.biasadd", op.id) }
+func (op *biasAddOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *biasAddOp) String() string        { return fmt.Sprintf("AddBias#%d", op.id) }
 
 func (op *biasAddOp) DiffWRT(inputs int) []bool { return []bool{true, true} }
@@ -156,5 +156,5 @@ func (op *colSumOp) ReturnsPtr() bool      { return false }
 func (op *colSumOp) CallsExtern() bool     { return false }
 func (op *colSumOp) OverwritesInput() int  { return -1 }
 func (op *colSumOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.colsum", op.id) }
-func (op *colSumOp) Hashcode() uint32      { return stateHash("nn.colsum", op.id) }
+func (op *colSumOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *colSumOp) String() string        { return fmt.Sprintf("ColSum#%d", op.id) }

@@ -224,7 +224,7 @@ func (op *ceOp) ReturnsPtr() bool      { return false }
 func (op *ceOp) CallsExtern() bool     { return false }
 func (op *ceOp) OverwritesInput() int  { return -1 }
 func (op *ceOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.softmaxce", op.id) }
-func (op *ceOp) Hashcode() uint32      { return stateHash("nn.softmaxce", op.id) }
+func (op *ceOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *ceOp) String() string        { return fmt.Sprintf("SoftmaxCE#%d", op.id) }
 
 func (op *ceOp) DiffWRT(inputs int) []bool {
@@ -341,5 +341,5 @@ func (op *ceGradOp) ReturnsPtr() bool      { return false }
 func (op *ceGradOp) CallsExtern() bool     { return false }
 func (op *ceGradOp) OverwritesInput() int  { return -1 }
 func (op *ceGradOp) WriteHash(h hash.Hash) { writeStateHash(h, "nn.softmaxce'", op.id) }
-func (op *ceGradOp) Hashcode() uint32      { return stateHash("nn.softmaxce'", op.id) }
+func (op *ceGradOp) Hashcode() uint32      { return stateHash(op.id) }
 func (op *ceGradOp) String() string        { return fmt.Sprintf("SoftmaxCE'#%d", op.id) }
