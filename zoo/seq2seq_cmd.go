@@ -87,6 +87,7 @@ func init() {
 			fs.IntVar(&c.AttnDim, "attn-dim", 128, "hidden width of additive attention")
 			fs.Float64Var(&c.TeacherForcing, "teacher-forcing", 1, "probability of reading the true previous token in training (else the model's own prediction)")
 			fs.BoolVar(&c.Float64, "float64", false, "compute in float64 instead of float32")
+			fs.StringVar(&c.Impl, "impl", "fused", "recurrent cells: fused (one op per encoder layer and direction, per decoder step) or graph (the per-step formulas)")
 			bptt := fs.Lookup("bptt")
 			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
 				length := seqLength[task]
@@ -215,8 +216,8 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 {
-		return usagef("--beam %d: must be at least 1", *beam)
+	if *beam < 1 || *beam > maxBeam {
+		return usagef("--beam %d: must be in [1, %d]", *beam, maxBeam)
 	}
 	if *input == "" && !*eval {
 		return usagef("translate: give --input TEXT or --eval")

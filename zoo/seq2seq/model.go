@@ -83,6 +83,11 @@ type Config struct {
 	TeacherForcing float64 `json:"teacher_forcing"`
 	Float64        bool    `json:"float64"`
 	Seed           uint64  `json:"seed"`
+	// Impl is how the encoder and decoder cells run: "fused" (or "", as in records written
+	// before the field existed), the fused recurrent op — one node per encoder layer and
+	// direction with padding masks, one per decoder step and layer — or "graph", the per-step
+	// formulas. Parameters are the same either way.
+	Impl string `json:"impl,omitempty"`
 }
 
 // DefaultConfig is the W6 model for a task: GRU, bidirectional, hidden 128, additive attention of
@@ -153,6 +158,9 @@ func (c Config) Check() error {
 		return errors.Errorf("--dec-hidden %d and --attn-dim %d must not be negative", c.DecHidden, c.AttnDim)
 	case c.TeacherForcing < 0 || c.TeacherForcing > 1:
 		return errors.Errorf("--teacher-forcing %v: outside [0, 1]", c.TeacherForcing)
+	}
+	if err := recurrent.CheckImpl(c.Impl); err != nil {
+		return err
 	}
 	switch c.Attention {
 	case AttnNone, AttnAdditive, AttnGeneral:
@@ -254,6 +262,7 @@ func New(cfg Config) (*Model, error) {
 	if m.dec, err = recurrent.NewStack("decoder", cells, 0); err != nil {
 		return nil, err
 	}
+	m.dec.Impl, m.dec.FusedSteps = cfg.Impl, true
 	switch cfg.Attention {
 	case AttnAdditive:
 		ad := cfg.AttnDim
@@ -318,8 +327,9 @@ func cat(xs ...*G.Node) (*G.Node, error) {
 
 // encoded is what the encoder leaves in a graph.
 type encoded struct {
-	src     []*nn.TokenInput // per step
+	src     []*nn.TokenInput // per step; one of all T·n steps, time-major, when fused
 	steps   []*nn.Input      // per-step masks (n, Hidden): 1 before the sequence's end
+	mask    *nn.Input        // fused: the (T·n, 1) mask of every step, time-major
 	pad     *nn.PaddingMask  // (n, 1, MaxSrc)
 	memory  *G.Node          // (n·MaxSrc, MemoryWidth), batch-major
 	summary *G.Node          // (n, MemoryWidth)
@@ -335,11 +345,73 @@ func (m *Model) encode(g *nn.Graph, n int) (*encoded, error) {
 	cfg := m.Config
 	T, H := cfg.MaxSrc, cfg.Hidden
 	e := &encoded{stepBuf: make([]float64, n*H), srcBuf: make([]int, n)}
+	var finals [][]*G.Node
+	var err error
+	if m.fusedEncoder() {
+		e.memory, finals, err = m.encodeFused(g, n, e)
+	} else {
+		e.memory, finals, err = m.encodeSteps(g, n, e)
+	}
+	if err != nil {
+		return nil, err
+	}
+	hs := make([]*G.Node, len(finals))
+	for i, f := range finals {
+		hs[i] = f[0]
+	}
+	if e.summary, err = cat(hs...); err != nil {
+		return nil, err
+	}
+	if m.attn != nil {
+		if e.mem, err = m.attn.Prepare(g, e.memory, n); err != nil {
+			return nil, err
+		}
+		if e.pad, err = nn.NewPaddingMask(g, n, 1, T); err != nil {
+			return nil, err
+		}
+	}
+	dh := cfg.decHidden()
+	for l, lin := range m.init {
+		h, err := lin.Forward(g, e.summary)
+		if err == nil {
+			h, err = G.Tanh(h)
+		}
+		if err != nil {
+			return nil, errors.Wrapf(err, "decoder initial state %d", l)
+		}
+		st := []*G.Node{h}
+		if m.dec.Cells[l].NumStates() == 2 {
+			c := g.Input(fmt.Sprintf("zero_cell_%d", l), n, dh)
+			st = append(st, c.Node)
+		}
+		e.init = append(e.init, st)
+	}
+	return e, nil
+}
+
+// fusedEncoder reports whether the encoder runs on the fused recurrent op.
+func (m *Model) fusedEncoder() bool {
+	if m.Config.Impl == recurrent.ImplGraph {
+		return false
+	}
+	for _, c := range append(append([]recurrent.Cell(nil), m.fwd...), m.bwd...) {
+		if !recurrent.Fusable(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeSteps is the encoder of per-step Gorgonia operations: it returns the batch-major memory
+// (n·MaxSrc, MemoryWidth) and the final states of the top layer's directions.
+func (m *Model) encodeSteps(g *nn.Graph, n int, e *encoded) (*G.Node, [][]*G.Node, error) {
+	cfg := m.Config
+	T, H := cfg.MaxSrc, cfg.Hidden
 	xs := make([]*G.Node, T)
 	for t := range xs {
 		tok, x, err := m.srcEmb.Lookup(g, fmt.Sprintf("src_%d", t), n)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		e.src = append(e.src, tok)
 		e.steps = append(e.steps, g.Input(fmt.Sprintf("src_mask_%d", t), n, H))
@@ -380,7 +452,7 @@ func (m *Model) encode(g *nn.Graph, n int) (*encoded, error) {
 	for l := range m.fwd {
 		fo, ff, err := run(m.fwd[l], xs, false)
 		if err != nil {
-			return nil, errors.Wrapf(err, "encoder layer %d", l)
+			return nil, nil, errors.Wrapf(err, "encoder layer %d", l)
 		}
 		finals = [][]*G.Node{ff}
 		if !cfg.Bidirectional {
@@ -389,22 +461,14 @@ func (m *Model) encode(g *nn.Graph, n int) (*encoded, error) {
 		}
 		bo, bf, err := run(m.bwd[l], xs, true)
 		if err != nil {
-			return nil, errors.Wrapf(err, "encoder layer %d (backward)", l)
+			return nil, nil, errors.Wrapf(err, "encoder layer %d (backward)", l)
 		}
 		finals = append(finals, bf)
 		for t := range xs {
 			if xs[t], err = cat(fo[t], bo[t]); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-	}
-	var err error
-	hs := make([]*G.Node, len(finals))
-	for i, f := range finals {
-		hs[i] = f[0]
-	}
-	if e.summary, err = cat(hs...); err != nil {
-		return nil, err
 	}
 	// Batch-major memory: step t of sequence b is row b·T + t.
 	mw := cfg.MemoryWidth()
@@ -417,35 +481,58 @@ func (m *Model) encode(g *nn.Graph, n int) (*encoded, error) {
 	if T > 1 {
 		all = mm.Do(G.Concat(1, pieces...))
 	}
-	e.memory = mm.Do(G.Reshape(all, tensor.Shape{n * T, mw}))
+	memory := mm.Do(G.Reshape(all, tensor.Shape{n * T, mw}))
 	if mm.Err != nil {
-		return nil, errors.Wrap(mm.Err, "seq2seq: encoder memory")
+		return nil, nil, errors.Wrap(mm.Err, "seq2seq: encoder memory")
 	}
-	if m.attn != nil {
-		if e.mem, err = m.attn.Prepare(g, e.memory, n); err != nil {
-			return nil, err
-		}
-		if e.pad, err = nn.NewPaddingMask(g, n, 1, T); err != nil {
-			return nil, err
-		}
+	return memory, finals, nil
+}
+
+// encodeFused is the encoder of fused layers: one embedding lookup of all MaxSrc·n source tokens
+// (time-major), and per layer and direction one fused node over every step with the padding mask
+// (the backward direction runs reversed). It returns what encodeSteps returns.
+func (m *Model) encodeFused(g *nn.Graph, n int, e *encoded) (*G.Node, [][]*G.Node, error) {
+	cfg := m.Config
+	T, H := cfg.MaxSrc, cfg.Hidden
+	tok, x, err := m.srcEmb.Lookup(g, "src", T*n)
+	if err != nil {
+		return nil, nil, err
 	}
-	dh := cfg.decHidden()
-	for l, lin := range m.init {
-		h, err := lin.Forward(g, e.summary)
-		if err == nil {
-			h, err = G.Tanh(h)
+	e.src = []*nn.TokenInput{tok}
+	e.mask = g.Input("src_mask", T*n, 1)
+	e.stepBuf = make([]float64, T*n)
+	e.srcBuf = make([]int, T*n)
+	zero := g.Input("zero_state", n, H)
+	run := func(c recurrent.Cell, x *G.Node, reverse bool) (*G.Node, []*G.Node, error) {
+		state := make([]*G.Node, c.NumStates())
+		for k := range state {
+			state[k] = zero.Node
 		}
+		return recurrent.Sequence(g, c, x, T, state, recurrent.SeqOptions{Mask: e.mask.Node, Reverse: reverse})
+	}
+	var finals [][]*G.Node
+	for l := range m.fwd {
+		fo, ff, err := run(m.fwd[l], x, false)
 		if err != nil {
-			return nil, errors.Wrapf(err, "decoder initial state %d", l)
+			return nil, nil, errors.Wrapf(err, "encoder layer %d", l)
 		}
-		st := []*G.Node{h}
-		if m.dec.Cells[l].NumStates() == 2 {
-			c := g.Input(fmt.Sprintf("zero_cell_%d", l), n, dh)
-			st = append(st, c.Node)
+		finals = [][]*G.Node{ff}
+		if !cfg.Bidirectional {
+			x = fo
+			continue
 		}
-		e.init = append(e.init, st)
+		bo, bf, err := run(m.bwd[l], x, true)
+		if err != nil {
+			return nil, nil, errors.Wrapf(err, "encoder layer %d (backward)", l)
+		}
+		finals = append(finals, bf)
+		if x, err = cat(fo, bo); err != nil {
+			return nil, nil, err
+		}
 	}
-	return e, nil
+	// Batch-major memory: step t of sequence b is row b·T + t.
+	memory, err := recurrent.SwapRows(x, T, n)
+	return memory, finals, err
 }
 
 // feed puts a batch's sources into the encoder's inputs.
@@ -459,6 +546,27 @@ func (e *encoded) feed(m *Model, b datasets.Batch, n int) error {
 		if l < 1 || l > T || l > b.SrcT {
 			return errors.Errorf("seq2seq: source %d has %d tokens; the model takes 1 to %d", i, l, T)
 		}
+	}
+	if e.mask != nil {
+		// Fused: row t·n+i is step t of source i.
+		for t := 0; t < T; t++ {
+			for i := 0; i < n; i++ {
+				e.srcBuf[t*n+i], e.stepBuf[t*n+i] = cfg.SrcPAD, 0
+				if t < b.SrcLen[i] {
+					e.srcBuf[t*n+i], e.stepBuf[t*n+i] = b.Src[i*b.SrcT+t], 1
+				}
+			}
+		}
+		if err := e.src[0].Set(e.srcBuf); err != nil {
+			return errors.Wrap(err, "source")
+		}
+		if err := e.mask.Set(e.stepBuf); err != nil {
+			return err
+		}
+		if e.pad != nil {
+			return e.pad.SetLengths(b.SrcLen)
+		}
+		return nil
 	}
 	for t := 0; t < T; t++ {
 		for i := 0; i < n; i++ {

@@ -169,3 +169,87 @@ func (op *scatterOp) Hashcode() uint32 { return hashOf(op) }
 func (op *scatterOp) String() string {
 	return fmt.Sprintf("Scatter[%d:%d]%v→%v", op.off, op.off+op.out.TotalSize(), op.out, op.in)
 }
+
+// SwapRows reorders the rows of x (A·B, C), taken as an A×B grid of rows (row i·B+j), into the
+// B×A grid: row j·A+i of the result is row i·B+j of x. It turns time-major rows (t·B+b) into
+// batch-major ones (b·T+t) with A = T; its gradient is SwapRows of the gradient with A and B
+// exchanged.
+func SwapRows(x *G.Node, a, b int) (*G.Node, error) {
+	if x == nil || x.Dims() != 2 || a <= 0 || b <= 0 || x.Shape()[0] != a*b {
+		return nil, errors.Errorf("recurrent: swapping a %d×%d grid of rows", a, b)
+	}
+	n, err := G.ApplyOp(&swapRowsOp{a: a, b: b, c: x.Shape()[1]}, x)
+	return n, errors.Wrap(err, "recurrent: swapping rows")
+}
+
+// swapRowsOp is SwapRows, writing into a buffer it owns.
+type swapRowsOp struct {
+	a, b, c int
+	buf     *tensor.Dense
+}
+
+func (op *swapRowsOp) Arity() int    { return 1 }
+func (op *swapRowsOp) Type() hm.Type { return fnType(1) }
+func (op *swapRowsOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	want := tensor.Shape{op.a * op.b, op.c}
+	if len(ds) != 1 {
+		return nil, errors.Errorf("recurrent: %v takes 1 input, got %d", op, len(ds))
+	}
+	if s, ok := ds[0].(tensor.Shape); !ok || !s.Eq(want) {
+		return nil, errors.Errorf("recurrent: %v: input shape %v, want %v", op, ds[0], want)
+	}
+	return want, nil
+}
+func (op *swapRowsOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != 1 {
+		return nil, errors.Errorf("recurrent: %v takes 1 input, got %d", op, len(vs))
+	}
+	d, ok := vs[0].(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("recurrent: %v of a %T", op, vs[0])
+	}
+	if op.buf == nil || op.buf.Dtype() != d.Dtype() {
+		op.buf = tensor.New(tensor.Of(d.Dtype()), tensor.WithShape(op.a*op.b, op.c))
+	}
+	switch d.Dtype() {
+	case tensor.Float64:
+		return op.buf, swapRows(op.buf.Float64s(), d, op.a, op.b, op.c, op.String())
+	case tensor.Float32:
+		return op.buf, swapRows(op.buf.Float32s(), d, op.a, op.b, op.c, op.String())
+	}
+	return nil, errors.Errorf("recurrent: %v of a %v tensor", op, d.Dtype())
+}
+
+func swapRows[F float](dst []F, v *tensor.Dense, a, b, c int, what string) error {
+	src, err := values[F](v, a*b*c, what)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < a; i++ {
+		for j := 0; j < b; j++ {
+			copy(dst[(j*a+i)*c:(j*a+i+1)*c], src[(i*b+j)*c:(i*b+j+1)*c])
+		}
+	}
+	return nil
+}
+
+// UsePreallocDo ignores prealloc and writes into the op's own buffer.
+func (op *swapRowsOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	return op.Do(vs...)
+}
+func (op *swapRowsOp) ReturnsPtr() bool     { return false }
+func (op *swapRowsOp) CallsExtern() bool    { return false }
+func (op *swapRowsOp) OverwritesInput() int { return -1 }
+func (op *swapRowsOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "recurrent.swaprows %d %d %d", op.a, op.b, op.c)
+}
+func (op *swapRowsOp) Hashcode() uint32          { return hashOf(op) }
+func (op *swapRowsOp) String() string            { return fmt.Sprintf("SwapRows(%d×%d, %d)", op.a, op.b, op.c) }
+func (op *swapRowsOp) DiffWRT(inputs int) []bool { return []bool{true} }
+func (op *swapRowsOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	n, err := SwapRows(grad, op.b, op.a)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{n}, nil
+}

@@ -233,6 +233,9 @@ type Stack struct {
 	// Impl selects how ForwardSeq runs the layers: ImplFused ("" too), one fused node per layer
 	// over the whole sequence, or ImplGraph, the per-formula steps of Cell.Step.
 	Impl string
+	// FusedSteps makes Step run every layer as the fused op over one step (T = 1) when Impl is
+	// fused, as a seq2seq decoder does; otherwise Step composes Cell.Step.
+	FusedSteps bool
 }
 
 // NewStack checks that the cells chain (each layer's input size is the previous hidden size) and
@@ -264,13 +267,15 @@ func (s *Stack) HiddenSize() int { return s.Cells[len(s.Cells)-1].HiddenSize() }
 
 // Step advances every layer by one time step: x (B, In) enters layer 0, state[l] is layer l's
 // state. It returns the top layer's output and the next states. Seq2seq decoders call it once per
-// generated token; Forward calls it once per step of a known sequence.
+// generated token; Forward calls it once per step of a known sequence. With FusedSteps and a
+// fused Impl every layer's step is the fused op over T = 1.
 func (s *Stack) Step(g *nn.Graph, x *G.Node, state [][]*G.Node) (*G.Node, [][]*G.Node, error) {
 	if len(state) != len(s.Cells) {
 		return nil, nil, errors.Errorf("recurrent: stack %q has %d layers, given %d states", s.Name, len(s.Cells), len(state))
 	}
 	next := make([][]*G.Node, len(s.Cells))
 	in := x
+	fused := s.Fused() && s.FusedSteps
 	for l, c := range s.Cells {
 		if l > 0 && s.Dropout > 0 {
 			var err error
@@ -278,7 +283,17 @@ func (s *Stack) Step(g *nn.Graph, x *G.Node, state [][]*G.Node) (*G.Node, [][]*G
 				return nil, nil, errors.Wrapf(err, "recurrent: stack %q, dropout below layer %d", s.Name, l)
 			}
 		}
-		h, st, err := c.Step(g, in, state[l])
+		var h *G.Node
+		var st []*G.Node
+		var err error
+		if fused {
+			// One fused step (T = 1): the same op as ForwardSeq's layers.
+			if _, st, err = Sequence(g, c, in, 1, state[l], SeqOptions{}); err == nil {
+				h = st[0]
+			}
+		} else {
+			h, st, err = c.Step(g, in, state[l])
+		}
 		if err != nil {
 			return nil, nil, errors.Wrapf(err, "recurrent: stack %q, layer %d", s.Name, l)
 		}

@@ -12,8 +12,14 @@ import (
 // BenchmarkTrainStep times one training step of workloads W1 (LSTM) and W2 (GRU, tanh RNN): a
 // character LM on the Opticks text with embedding 64, hidden 256, 64 steps, batch 32, Adam 2e-3
 // and global-norm clipping at 5, in float32. PyTorch 1.13 on the same 2-core machine, in
-// tokens/s: LSTM 24.7k, GRU 51.3k, RNN 76.4k (1 thread: 28.3k, 35.8k, 90.5k).
-func BenchmarkTrainStep(b *testing.B) {
+// tokens/s: LSTM 24.7k, GRU 51.3k, RNN 76.4k (1 thread: 28.3k, 35.8k, 90.5k). It runs the
+// default, fused layers; BenchmarkTrainStepGraph the same steps on the per-formula graph.
+func BenchmarkTrainStep(b *testing.B) { benchTrainStep(b, "") }
+
+// BenchmarkTrainStepGraph is BenchmarkTrainStep with Impl "graph", the per-step formulas.
+func BenchmarkTrainStepGraph(b *testing.B) { benchTrainStep(b, "graph") }
+
+func benchTrainStep(b *testing.B, impl string) {
 	const B, T = 32, 64
 	text, err := datasets.Opticks()
 	if err != nil {
@@ -26,7 +32,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	for _, cell := range []string{"lstm", "gru", "rnn"} {
 		b.Run(cell, func(b *testing.B) {
-			cfg := seqmodel.Config{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: 1}
+			cfg := seqmodel.Config{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: 1, Impl: impl}
 			m := newModel(&testing.T{}, cell, cfg)
 			g, err := m.Build(B, true)
 			if err != nil {
