@@ -182,11 +182,13 @@ func TestBadValuesExit2(t *testing.T) {
 		{[]string{"lstm", "--steps", "1000000000"}, "--steps 1000000000"},
 		{[]string{"transformer", "--d-model", "65536", "--heads", "4"}, "parameters"},
 		{[]string{"mlp", "--n", "-3"}, "--n -3"},
+		{[]string{"translate", "seq2seq", "--beam", "100000", "--input", "May 1, 2020"}, "--beam 100000"},
 	} {
-		code, _, errOut := zoo(append(tc.args, "--save", "")...)
-		if tc.args[0] == "sample" {
-			code, _, errOut = zoo(tc.args...)
+		args := tc.args
+		if _, ok := models[args[0]]; ok {
+			args = append(args, "--save", "")
 		}
+		code, _, errOut := zoo(args...)
 		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("zoo %s: exit %d, %q; want 2 and %q", strings.Join(tc.args, " "), code, errOut, tc.want)
 		}

@@ -216,8 +216,8 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 {
-		return usagef("--beam %d: must be at least 1", *beam)
+	if *beam < 1 || *beam > maxBeam {
+		return usagef("--beam %d: must be in [1, %d]", *beam, maxBeam)
 	}
 	if *input == "" && !*eval {
 		return usagef("translate: give --input TEXT or --eval")
