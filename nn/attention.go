@@ -478,7 +478,45 @@ func (a *AdditiveAttention) Prepare(g *Graph, memory *G.Node, batch int) (*Atten
 // Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
 // and the weights (B, 1, Tk). masks are additive, 3-D and broadcast to (B, 1, Tk), e.g. the Node
 // of NewPaddingMask(g, B, 1, Tk).
+//
+// After the query's projection Wa, the scores, masks and softmax are one fused op (see
+// additiveScoresOp) and the weighted sum of the values another; the composed form is kept as the
+// reference.
 func (a *AdditiveAttention) Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
+	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != a.QueryDim {
+		return nil, nil, errors.Errorf("nn: additive attention %s: query must be (B, %d) for the memory's batch", a.Wa.Weight.Name, a.QueryDim)
+	}
+	if a.Va.Bias == nil {
+		return a.attendComposed(g, query, mem, masks...)
+	}
+	q, err := a.Wa.Forward(g, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ms []*G.Node
+	for _, m := range masks {
+		if m != nil {
+			ms = append(ms, m)
+		}
+	}
+	if weights, err = additiveFused(q, mem.Keys, g.Bind(a.Va.Weight), g.Bind(a.Va.Bias), ms); err != nil {
+		return nil, nil, errors.Wrapf(err, "nn: additive attention %s", a.Wa.Weight.Name)
+	}
+	return weightedValues(weights, mem)
+}
+
+// weightedValues is the context Σ_j weights_j·values_j (B, H) of weights (B, 1, Tk) over the
+// memory's values (B, Tk, H), one fused op.
+func weightedValues(weights *G.Node, mem *AttentionMemory) (context, w *G.Node, err error) {
+	vs := mem.Values.Shape()
+	op := &sdpaApplyOp{id: fusedID(), n: mem.Batch, tq: 1, tk: mem.Len, v: viewOf3(mem.Values), vDims: 3,
+		o: attnView{T: 1, C: vs[2], H: 1, Dh: vs[2]}, outShape: tensor.Shape{mem.Batch, vs[2]}}
+	context, err = G.ApplyOp(op, weights, mem.Values)
+	return context, weights, errors.Wrap(err, "nn: attention over memory")
+}
+
+// attendComposed is Attend composed of Gorgonia's ops, the reference of the fused form.
+func (a *AdditiveAttention) attendComposed(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
 	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != a.QueryDim {
 		return nil, nil, errors.Errorf("nn: additive attention %s: query must be (B, %d) for the memory's batch", a.Wa.Weight.Name, a.QueryDim)
 	}
@@ -569,8 +607,23 @@ func (m *MultiplicativeAttention) Prepare(g *Graph, memory *G.Node, batch int) (
 }
 
 // Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
-// and the weights (B, 1, Tk); masks as for AdditiveAttention.Attend.
+// and the weights (B, 1, Tk); masks as for AdditiveAttention.Attend. The scores, masks and
+// softmax are one fused op, the weighted sum of the values another; the composed form is kept as
+// the reference.
 func (m *MultiplicativeAttention) Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
+	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != m.QueryDim {
+		return nil, nil, errors.Errorf("nn: %s attention: query must be (B, %d) for the memory's batch", m.Kind, m.QueryDim)
+	}
+	q := sdpaSource{query, attnView{T: 1, C: m.QueryDim, H: 1, Dh: m.QueryDim}}
+	k := sdpaSource{mem.Keys, viewOf3(mem.Keys)}
+	if weights, err = sdpaWeights(q, k, mem.Batch, 1, masks); err != nil {
+		return nil, nil, errors.Wrapf(err, "nn: %s attention", m.Kind)
+	}
+	return weightedValues(weights, mem)
+}
+
+// attendComposed is Attend composed of Gorgonia's ops, the reference of the fused form.
+func (m *MultiplicativeAttention) attendComposed(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (context, weights *G.Node, err error) {
 	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != m.QueryDim {
 		return nil, nil, errors.Errorf("nn: %s attention: query must be (B, %d) for the memory's batch", m.Kind, m.QueryDim)
 	}

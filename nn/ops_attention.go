@@ -52,6 +52,23 @@ func viewOf3(n *G.Node) attnView {
 // the output (of shape outShape) and the weights (n, Tq, Tk). p > 0 drops out weights in
 // training graphs, as the composed form does.
 func sdpaFused(g *Graph, q, k, v sdpaSource, n int, scale, p float64, outShape tensor.Shape, masks []*G.Node) (out, weights *G.Node, err error) {
+	if weights, err = sdpaWeights(q, k, n, scale, masks); err != nil {
+		return nil, nil, err
+	}
+	w := weights
+	if p > 0 {
+		if w, err = Dropout(g, weights, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	ao := &sdpaApplyOp{id: fusedID(), n: n, tq: q.view.T, tk: k.view.T, v: v.view, vDims: v.node.Dims(),
+		o: attnView{T: q.view.T, C: v.view.H * v.view.Dh, H: v.view.H, Dh: v.view.Dh}, outShape: outShape.Clone()}
+	out, err = G.ApplyOp(ao, w, v.node)
+	return out, weights, errors.Wrap(err, "nn: attention output")
+}
+
+// sdpaWeights is softmax(scale·q·kᵀ + masks), (n, Tq, Tk), through an sdpaScoresOp.
+func sdpaWeights(q, k sdpaSource, n int, scale float64, masks []*G.Node) (weights *G.Node, err error) {
 	tq, tk := q.view.T, k.view.T
 	var ms []*G.Node
 	for i, m := range masks {
@@ -60,11 +77,11 @@ func sdpaFused(g *Graph, q, k, v sdpaSource, n int, scale, p float64, outShape t
 		}
 		s := m.Shape()
 		if m.Dims() != 3 {
-			return nil, nil, errors.Errorf("nn: attention mask %d of shape %v: want 3 axes for scores (%d, %d, %d)", i, s, n, tq, tk)
+			return nil, errors.Errorf("nn: attention mask %d of shape %v: want 3 axes for scores (%d, %d, %d)", i, s, n, tq, tk)
 		}
 		for a, want := range []int{n, tq, tk} {
 			if s[a] != want && s[a] != 1 {
-				return nil, nil, errors.Errorf("nn: attention mask %d of shape %v does not broadcast to scores (%d, %d, %d) (axis %d)", i, s, n, tq, tk, a)
+				return nil, errors.Errorf("nn: attention mask %d of shape %v does not broadcast to scores (%d, %d, %d) (axis %d)", i, s, n, tq, tk, a)
 			}
 		}
 		ms = append(ms, m)
@@ -83,19 +100,8 @@ func sdpaFused(g *Graph, q, k, v sdpaSource, n int, scale, p float64, outShape t
 	for _, m := range ms {
 		so.masks = append(so.masks, m.Shape().Clone())
 	}
-	if weights, err = G.ApplyOp(so, append(append([]*G.Node{}, srcs...), ms...)...); err != nil {
-		return nil, nil, errors.Wrap(err, "nn: attention scores")
-	}
-	w := weights
-	if p > 0 {
-		if w, err = Dropout(g, weights, p); err != nil {
-			return nil, nil, err
-		}
-	}
-	ao := &sdpaApplyOp{id: fusedID(), n: n, tq: tq, tk: tk, v: v.view, vDims: v.node.Dims(),
-		o: attnView{T: tq, C: v.view.H * v.view.Dh, H: v.view.H, Dh: v.view.Dh}, outShape: outShape.Clone()}
-	out, err = G.ApplyOp(ao, w, v.node)
-	return out, weights, errors.Wrap(err, "nn: attention output")
+	weights, err = G.ApplyOp(so, append(append([]*G.Node{}, srcs...), ms...)...)
+	return weights, errors.Wrap(err, "nn: attention scores")
 }
 
 // sdpaScoresOp computes the attention weights P (N, Tq, Tk) from its sources (one or two nodes

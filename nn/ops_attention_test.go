@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -180,5 +181,115 @@ func TestMultiHeadAttentionFusedDropout(t *testing.T) {
 	}
 	for k := range vals[0] {
 		attnClose(t, fmt.Sprint("read ", k), vals[0][k], vals[1][k], 1e-12)
+	}
+}
+
+// composedSeq2seq attends through the composed form of an additive or multiplicative attention.
+type composedSeq2seq struct{ seq2seqAttention }
+
+func (c composedSeq2seq) Attend(g *Graph, query *G.Node, mem *AttentionMemory, masks ...*G.Node) (*G.Node, *G.Node, error) {
+	switch a := c.seq2seqAttention.(type) {
+	case *AdditiveAttention:
+		return a.attendComposed(g, query, mem, masks...)
+	case *MultiplicativeAttention:
+		return a.attendComposed(g, query, mem, masks...)
+	}
+	return nil, nil, fmt.Errorf("no composed form of %T", c.seq2seqAttention)
+}
+
+func TestSeq2seqAttentionFusedEqualsComposed(t *testing.T) {
+	for _, c := range []struct {
+		kind             string
+		b, tk, hq, hk, a int
+		steps            int
+	}{
+		{"additive", 3, 260, 5, 6, 7, 2},
+		{"additive", 2, 5, 4, 3, 264, 3},
+		{"dot", 3, 260, 6, 6, 0, 2},
+		{"general", 2, 7, 5, 300, 0, 2},
+	} {
+		t.Run(fmt.Sprintf("%s_tk%d_a%d", c.kind, c.tk, c.a), func(t *testing.T) {
+			s := NewStore(tensor.Float64, 3)
+			att, params := newSeq2seq(t, s, c.kind, c.hq, c.hk, c.a)
+			for i, p := range params { // non-zero biases, so that their gradients are exercised
+				if err := SetFloat64s(p.Value, attnRandom(uint64(20+i), p.Value.Shape().TotalSize())); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lens := make([]int, c.b)
+			for i := range lens {
+				lens[i] = c.tk - (5*i)%c.tk
+			}
+			lens[c.b-1] = 1 // one sequence of one key
+			fusedVsComposed(t, s, c.b, 1e-6, func(g *Graph, fused bool) (*G.Node, []*G.Node, []*G.Node) {
+				a := att
+				if !fused {
+					a = composedSeq2seq{att}
+				}
+				g2, ins, ctxs, ws := seq2seqGraph(t, s, a, true, c.b, c.tk, c.hq, c.hk, c.steps, lens)
+				*g = *g2
+				var loss *G.Node
+				for i := range ctxs {
+					l := G.Must(G.Add(attnLoss(t, g, ctxs[i], uint64(30+i), nil), attnLoss(t, g, ws[i], uint64(40+i), nil)))
+					if loss == nil {
+						loss = l
+					} else {
+						loss = G.Must(G.Add(loss, l))
+					}
+				}
+				var wrt []*G.Node
+				for _, in := range ins {
+					wrt = append(wrt, in.Node)
+				}
+				for _, p := range params {
+					wrt = append(wrt, g.Bind(p))
+				}
+				return loss, append(ctxs, ws...), wrt
+			})
+		})
+	}
+}
+
+func TestSeq2seqAttentionFusedFiniteDifferences(t *testing.T) {
+	// Additive attention over 260 keys, two steps, padding; sampled entries.
+	s := NewStore(tensor.Float64, 3)
+	att, params := newSeq2seq(t, s, "additive", 4, 3, 5)
+	g, ins, ctxs, ws := seq2seqGraph(t, s, att, true, 2, 260, 4, 3, 2, []int{260, 201})
+	loss := G.Must(G.Add(attnLoss(t, g, ctxs[0], 1, nil), attnLoss(t, g, ctxs[1], 2, nil)))
+	loss = G.Must(G.Add(loss, attnLoss(t, g, ws[1], 3, nil)))
+	wrt := []*G.Node{ins[0].Node, ins[1].Node, ins[2].Node}
+	for _, p := range params {
+		wrt = append(wrt, g.Bind(p))
+	}
+	attnCheck(t, g, loss, wrt, 24, 1e-5)
+}
+
+func TestSeq2seqAttentionFusedAllMasked(t *testing.T) {
+	// A sequence whose every key is padding gets finite weights that sum to 1 and finite
+	// gradients (the composed form gives NaN there).
+	for _, kind := range []string{"additive", "dot"} {
+		s := NewStore(tensor.Float64, 3)
+		att, params := newSeq2seq(t, s, kind, 4, 4, 5)
+		g, ins, ctxs, ws := seq2seqGraph(t, s, att, true, 2, 6, 4, 4, 1, []int{0, 6})
+		loss := G.Must(G.Add(attnLoss(t, g, ctxs[0], 1, nil), attnLoss(t, g, ws[0], 2, nil)))
+		wrt := []*G.Node{ins[0].Node, ins[1].Node}
+		for _, p := range params {
+			wrt = append(wrt, g.Bind(p))
+		}
+		vals, grads := attnRun(t, g, loss, wrt, ws[0])
+		sum := 0.0
+		for _, w := range vals[0][:6] {
+			sum += w
+		}
+		if math.Abs(sum-1) > 1e-12 {
+			t.Errorf("%s: weights of the empty sequence %v sum to %v", kind, vals[0][:6], sum)
+		}
+		for k, gr := range grads {
+			for i, v := range gr {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("%s: gradient %d [%d] is %v", kind, k, i, v)
+				}
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -20,10 +21,27 @@ func fusedVsComposed(t *testing.T, s *Store, n int, tol float64, build func(g *G
 		vals[i], grads[i] = attnRun(t, g, loss, wrt, append([]*G.Node{loss}, reads...)...)
 	}
 	for k := range vals[0] {
-		attnClose(t, fmt.Sprintf("read %d", k), vals[0][k], vals[1][k], tol)
+		closeStrict(t, fmt.Sprintf("read %d", k), vals[0][k], vals[1][k], tol)
 	}
 	for k := range grads[0] {
-		attnClose(t, fmt.Sprintf("gradient %d", k), grads[0][k], grads[1][k], tol)
+		closeStrict(t, fmt.Sprintf("gradient %d", k), grads[0][k], grads[1][k], tol)
+	}
+}
+
+// closeStrict fails unless got and want have the same length and every element agrees to tol,
+// relative to max(1, |want|); a NaN anywhere fails.
+func closeStrict(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", what, len(got), len(want))
+		return
+	}
+	for i := range got {
+		d := math.Abs(got[i]-want[i]) / math.Max(1, math.Abs(want[i]))
+		if !(d <= tol) {
+			t.Errorf("%s: differs by %.3g at [%d] (got %.10g, want %.10g)", what, d, i, got[i], want[i])
+			return
+		}
 	}
 }
 
