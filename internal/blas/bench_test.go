@@ -101,16 +101,21 @@ func BenchmarkDgemm(b *testing.B) {
 // BenchmarkKernel times each microkernel alone on packed panels that stay in L1: the ceiling of
 // the products.
 func BenchmarkKernel(b *testing.B) {
-	const k = 256
 	for _, ks := range available() {
-		kn := ks.s
-		a := make([]float32, k*kn.mr)
-		bb := make([]float32, k*kn.nr)
-		c := make([]float32, kn.mr*kn.nr)
-		b.Run(ks.name, func(b *testing.B) {
-			timeFlops(b, 2*float64(k*kn.mr*kn.nr), func() {
-				kn.fn(k, a, bb, kn.nr, c, kn.nr, 1, 0, false)
-			})
-		})
+		for kn := ks.s; kn != nil; kn = kn.alt {
+			benchKernel(b, fmt.Sprintf("%s/%dx%d", ks.name, kn.mr, kn.nr), kn)
+		}
 	}
+}
+
+func benchKernel(b *testing.B, name string, kn *kernel[float32]) {
+	const k = 256
+	a := make([]float32, k*kn.mr)
+	bb := make([]float32, k*kn.nr)
+	c := make([]float32, kn.mr*kn.nr)
+	b.Run(name, func(b *testing.B) {
+		timeFlops(b, 2*float64(k*kn.mr*kn.nr), func() {
+			kn.fn(k, a, bb, kn.nr, c, kn.nr, 1, 0, false)
+		})
+	})
 }

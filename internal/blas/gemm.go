@@ -32,6 +32,7 @@ func gemm[T float](kn *kernel[T], aT, bT bool, m, n, k int, alpha T, a []T, lda 
 		scale(m, n, beta, c, ldc)
 		return
 	}
+	kn = kn.forRows(m)
 	workers := maxWorkers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

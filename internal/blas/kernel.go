@@ -21,6 +21,18 @@ type kernel[T float] struct {
 	mr, nr int
 	fn     microFunc[T]
 	tr     transposeFunc[T] // packs transposed operands
+	// alt, if set, is a kernel of fewer rows with the same arithmetic for each element of C
+	// (so results do not depend on which one runs), used when it pads the rows of C less.
+	alt *kernel[T]
+}
+
+// forRows returns the kernel for a product of m rows: alt if it needs at least 7% fewer
+// padded rows (it is slower by about that much, having fewer accumulators).
+func (kn *kernel[T]) forRows(m int) *kernel[T] {
+	if alt := kn.alt; alt != nil && 100*roundUp(m, alt.mr) < 93*roundUp(m, kn.mr) {
+		return alt
+	}
+	return kn
 }
 
 // kernelSet is one instruction set's microkernels.

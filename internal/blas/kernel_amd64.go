@@ -6,8 +6,9 @@ import "golang.org/x/sys/cpu"
 var (
 	avx512Kernels = kernelSet{
 		name: "avx512",
-		s:    &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512), tr: transposeAVX},
-		d:    &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512), tr: transposeGo[float64]},
+		s: &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512), tr: transposeAVX,
+			alt: &kernel[float32]{mr: 8, nr: 32, fn: asmMicro[float32](8, 32, sgemmAVX512x8), tr: transposeAVX}},
+		d: &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512), tr: transposeGo[float64]},
 	}
 	avx2Kernels = kernelSet{
 		name: "avx2",

@@ -204,6 +204,152 @@ sgemmAVX512_store:
 	VZEROUPPER
 	RET
 
+// func sgemmAVX512x8(k int, a *float32, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, load bool)
+// Requires: AVX, AVX512F
+TEXT ·sgemmAVX512x8(SB), NOSPLIT, $0-57
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R8
+	SHLQ $0x02, R8
+
+	// Clear the tile.
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+
+	// One depth step a turn: load the B row, multiply-add each broadcast A value.
+sgemmAVX512x8_loop:
+	VMOVUPS          (DI), Z16
+	VMOVUPS          64(DI), Z17
+	VFMADD231PS.BCST (SI), Z16, Z0
+	VFMADD231PS.BCST (SI), Z17, Z1
+	VFMADD231PS.BCST 4(SI), Z16, Z2
+	VFMADD231PS.BCST 4(SI), Z17, Z3
+	VFMADD231PS.BCST 8(SI), Z16, Z4
+	VFMADD231PS.BCST 8(SI), Z17, Z5
+	VFMADD231PS.BCST 12(SI), Z16, Z6
+	VFMADD231PS.BCST 12(SI), Z17, Z7
+	VFMADD231PS.BCST 16(SI), Z16, Z8
+	VFMADD231PS.BCST 16(SI), Z17, Z9
+	VFMADD231PS.BCST 20(SI), Z16, Z10
+	VFMADD231PS.BCST 20(SI), Z17, Z11
+	VFMADD231PS.BCST 24(SI), Z16, Z12
+	VFMADD231PS.BCST 24(SI), Z17, Z13
+	VFMADD231PS.BCST 28(SI), Z16, Z14
+	VFMADD231PS.BCST 28(SI), Z17, Z15
+	ADDQ             $0x00000020, SI
+	ADDQ             R8, DI
+	DECQ             CX
+	JNZ              sgemmAVX512x8_loop
+
+	// Scale by alpha, then store, adding beta·C when load is set.
+	MOVQ         c+32(FP), DX
+	MOVQ         ldc+40(FP), R9
+	SHLQ         $0x02, R9
+	VBROADCASTSS alpha+48(FP), Z18
+	VMULPS       Z18, Z0, Z0
+	VMULPS       Z18, Z1, Z1
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z18, Z3, Z3
+	VMULPS       Z18, Z4, Z4
+	VMULPS       Z18, Z5, Z5
+	VMULPS       Z18, Z6, Z6
+	VMULPS       Z18, Z7, Z7
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z18, Z9, Z9
+	VMULPS       Z18, Z10, Z10
+	VMULPS       Z18, Z11, Z11
+	VMULPS       Z18, Z12, Z12
+	VMULPS       Z18, Z13, Z13
+	VMULPS       Z18, Z14, Z14
+	VMULPS       Z18, Z15, Z15
+	MOVB         load+56(FP), AL
+	TESTB        AL, AL
+	JZ           sgemmAVX512x8_store
+	VBROADCASTSS beta+52(FP), Z19
+	VFMADD231PS  (DX), Z19, Z0
+	VMOVUPS      Z0, (DX)
+	VFMADD231PS  64(DX), Z19, Z1
+	VMOVUPS      Z1, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z2
+	VMOVUPS      Z2, (DX)
+	VFMADD231PS  64(DX), Z19, Z3
+	VMOVUPS      Z3, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z4
+	VMOVUPS      Z4, (DX)
+	VFMADD231PS  64(DX), Z19, Z5
+	VMOVUPS      Z5, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z6
+	VMOVUPS      Z6, (DX)
+	VFMADD231PS  64(DX), Z19, Z7
+	VMOVUPS      Z7, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z8
+	VMOVUPS      Z8, (DX)
+	VFMADD231PS  64(DX), Z19, Z9
+	VMOVUPS      Z9, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z10
+	VMOVUPS      Z10, (DX)
+	VFMADD231PS  64(DX), Z19, Z11
+	VMOVUPS      Z11, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z12
+	VMOVUPS      Z12, (DX)
+	VFMADD231PS  64(DX), Z19, Z13
+	VMOVUPS      Z13, 64(DX)
+	ADDQ         R9, DX
+	VFMADD231PS  (DX), Z19, Z14
+	VMOVUPS      Z14, (DX)
+	VFMADD231PS  64(DX), Z19, Z15
+	VMOVUPS      Z15, 64(DX)
+	VZEROUPPER
+	RET
+
+sgemmAVX512x8_store:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ    R9, DX
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+
 // func dgemmAVX512(k int, a *float64, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, load bool)
 // Requires: AVX, AVX512F
 TEXT ·dgemmAVX512(SB), NOSPLIT, $0-65

@@ -26,6 +26,7 @@ type spec struct {
 func main() {
 	kernels := []spec{
 		{name: "sgemmAVX512", zmm: true, mr: 12, nv: 2},
+		{name: "sgemmAVX512x8", zmm: true, mr: 8, nv: 2},
 		{name: "dgemmAVX512", zmm: true, double: true, mr: 12, nv: 2},
 		{name: "sgemmAVX2", mr: 6, nv: 2},
 		{name: "dgemmAVX2", double: true, mr: 6, nv: 2},
