@@ -777,6 +777,7 @@ func (s *isa) gruBackward() {
 }
 
 func main() {
+	ConstraintExpr("amd64,!purego")
 	defineConsts()
 	expC := []string{"explo", "exphi", "one"}
 	for _, s := range []*isa{{name: "AVX2", w: 8}, {name: "AVX512", w: 16, avx512: true}} {
