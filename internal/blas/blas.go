@@ -45,6 +45,10 @@ const (
 	shortC       = "blas: insufficient length of c"
 )
 
+// tinyProduct is the largest m·n·k computed by gonum's loops instead of the packed product,
+// whose fixed cost (buffers, packing, whole register tiles) dominates below it.
+var tinyProduct = 1024
+
 // Kernel names the microkernel the products use on this machine: "avx512", "avx2" or "go".
 func Kernel() string { return active.name }
 
@@ -130,9 +134,14 @@ func checkGemm(tA, tB blas.Transpose, m, n, k, lenA, lda, lenB, ldb, lenC, ldc i
 // where A is an m×k or k×m dense matrix, B is an n×k or k×n dense matrix, C is an m×n matrix,
 // and alpha and beta are scalars; tA and tB say whether A and B are transposed. When beta is 0,
 // C is not read (NaN in C does not propagate); when alpha is 0, C is only scaled by beta.
-func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// Products of at most 1024 multiply-adds go to gonum's Sgemm.
+func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	aT, bT, work := checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if !work {
+		return
+	}
+	if m*n*k <= tinyProduct {
+		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	gemm(active.s, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -148,9 +157,14 @@ func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a
 // where A is an m×k or k×m dense matrix, B is an n×k or k×n dense matrix, C is an m×n matrix,
 // and alpha and beta are scalars; tA and tB say whether A and B are transposed. When beta is 0,
 // C is not read (NaN in C does not propagate); when alpha is 0, C is only scaled by beta.
-func (Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+// Products of at most 1024 multiply-adds go to gonum's Dgemm.
+func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	aT, bT, work := checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if !work {
+		return
+	}
+	if m*n*k <= tinyProduct {
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	gemm(active.d, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

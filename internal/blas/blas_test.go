@@ -38,14 +38,19 @@ func (g gemmCase) dims() (ar, ac, br, bc int) {
 	return
 }
 
-// withKernels runs f once for every kernel set this CPU supports, with that set active.
+// withKernels runs f once for every kernel set this CPU supports, with that set active and
+// every product, however small, going through it.
 func withKernels(t *testing.T, f func(t *testing.T)) {
-	saved := active
-	defer func() { active = saved }()
+	saved, savedTiny := active, tinyProduct
+	defer func() { active, tinyProduct = saved, savedTiny }()
+	tinyProduct = 0
 	for _, ks := range available() {
 		active = ks
 		t.Run(ks.name, f)
 	}
+	// And once as installed: the tiny products through gonum.
+	active, tinyProduct = saved, savedTiny
+	t.Run("default", f)
 }
 
 // randomCase draws a product: most sizes in 1…40, some up to 300 (primes among them), leading
