@@ -211,6 +211,10 @@ type MultiHeadAttention struct {
 	// Dropout is the probability of dropping attention weights in training graphs (torch's
 	// dropout argument).
 	Dropout float64
+	// Composed builds the reference form of Gorgonia's ops (projections, reshapes, transposes,
+	// BatchedMatMul, SoftMax) instead of the fused ops; both give the same values and gradients up
+	// to rounding, and draw the same dropout masks.
+	Composed bool
 }
 
 // NewMultiHeadAttention creates the parameters for model dimension d split into heads heads
@@ -273,6 +277,9 @@ func (m *MultiHeadAttention) splitHeads(x *G.Node, batch, t int) (*G.Node, error
 // weights (B·Heads, Tq, Tk), row b·Heads + h for head h of sequence b (torch's
 // need_weights=True result is their mean over heads).
 func (m *MultiHeadAttention) Forward(g *Graph, query, key, value *G.Node, batch int, masks ...*G.Node) (out, weights *G.Node, err error) {
+	if m.Composed {
+		return m.forwardComposed(g, query, key, value, batch, masks...)
+	}
 	name := m.InProjWeight.Name
 	tq, tk, err := m.check(query, key, value, batch)
 	if err != nil {

@@ -38,6 +38,9 @@ type LayerNorm struct {
 	D            int
 	Eps          float64
 	Weight, Bias *Tensor // γ, β: (1, D)
+	// Composed builds the reference form of Gorgonia's ops instead of the fused op; both give the
+	// same values and gradients up to rounding.
+	Composed bool
 }
 
 // NewLayerNorm creates γ = 1 and β = 0 for rows of d features.
@@ -63,6 +66,9 @@ func (ln *LayerNorm) Forward(g *Graph, x *G.Node) (*G.Node, error) {
 	k := x.Dims()
 	if k < 2 || s[k-1] != ln.D {
 		return nil, errors.Errorf("nn: layernorm %s expects (N, %d) input, got %v", ln.Weight.Name, ln.D, s)
+	}
+	if ln.Composed {
+		return ln.forwardComposed(g, x)
 	}
 	y, err := layerNormFused(x, g.Bind(ln.Weight), g.Bind(ln.Bias), ln.Eps)
 	return y, errors.Wrapf(err, "nn: layernorm %s on input %v", ln.Weight.Name, s)

@@ -19,9 +19,13 @@
 // blocks.{l}.norm2.weight (and their biases), lnf.weight, head.weight, head.bias; checkpoints
 // open in PyTorch as that module's state_dict.
 //
-// Every axis the graphs slice or concatenate stays short (heads are split by reshapes, positions
-// are gathered by index), so Gorgonia's slice-hash bug cannot reach them; the tests check the
-// gradients by finite differences with a context of 260 positions.
+// LayerNorm and attention run as nn's fused ops (one op per LayerNorm; the attention weights and
+// the weighted values one op each, reading every head where it lies in the fused q, k, v
+// projection); setting Composed on the nn.LayerNorm and nn.MultiHeadAttention values builds the
+// reference form of Gorgonia's ops instead, which the tests compare with. Every axis the graphs
+// slice or concatenate stays short (positions are gathered by index), so Gorgonia's slice-hash
+// bug cannot reach them; the tests check the gradients by finite differences with a context of
+// 260 positions.
 package transformer
 
 import (
