@@ -32,6 +32,7 @@ type batchNormOp struct {
 	invstd     []float64 // 1/√(σ² + ε) of the last run
 	n          int       // rows of the last run
 	ranOnce    bool
+	coef       any // per-feature coefficients in the element type
 }
 
 // batchNorm applies a batchNormOp: x (N, C); gamma, beta, and in evaluation runMean and runVar,
@@ -180,14 +181,30 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 			invstd[j] = 1 / math.Sqrt(vari[j]+op.eps)
 		}
 	}
+	// The normalisation in T, from per-feature coefficients: x̂ = (x − μ)·invstd, y = γ·x̂ + β.
+	cf := columns[T](&op.coef, 2*c)
+	mu, inv := cf[:c], cf[c:]
+	for j := range mu {
+		mu[j], inv[j] = T(mean[j]), T(invstd[j])
+	}
 	for r := 0; r < n; r++ {
 		xr, hr, yr := x[r*c:(r+1)*c], xh[r*c:(r+1)*c], y[r*c:(r+1)*c]
 		for j, v := range xr {
-			h := (float64(v) - mean[j]) * invstd[j]
-			hr[j] = T(h)
-			yr[j] = T(float64(gamma[j])*h + float64(beta[j]))
+			h := (v - mu[j]) * inv[j]
+			hr[j] = h
+			yr[j] = gamma[j]*h + beta[j]
 		}
 	}
+}
+
+// columns returns a slice of n T from *buf, reallocating it when it is of another type or short.
+func columns[T float](buf *any, n int) []T {
+	if s, ok := (*buf).([]T); ok && len(s) >= n {
+		return s[:n]
+	}
+	s := make([]T, n)
+	*buf = s
+	return s
 }
 
 func (op *batchNormOp) ReturnsPtr() bool      { return false }
@@ -242,6 +259,7 @@ type batchNormGradOp struct {
 	fwd           *batchNormOp
 	out           *tensor.Dense
 	dgamma, dbeta []float64
+	coef          any // per-feature coefficients in the element type
 }
 
 func (op *batchNormGradOp) Arity() int { return 4 }
@@ -307,23 +325,24 @@ func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
 			sdyx[j] += float64(v) * float64(hr[j])
 		}
 	}
+	// Per feature, k = γ·invstd, and in training a = k·mean(dy), b = k·mean(dy·x̂):
+	// dx = k·dy − a − b·x̂ (training), k·dy (evaluation).
 	invstd := op.fwd.invstd
-	if !op.fwd.train {
-		for r := 0; r < n; r++ {
-			dr := dx[r*c : (r+1)*c]
-			for j, v := range dy[r*c : (r+1)*c] {
-				dr[j] = T(float64(gamma[j]) * invstd[j] * float64(v))
-			}
-		}
-		return
-	}
-	// dx = k·(dy − mean(dy) − x̂·mean(dy·x̂)) with k = γ·invstd.
+	cf := columns[T](&op.coef, 3*c)
+	k, a, b := cf[:c], cf[c:2*c], cf[2*c:]
 	nf := float64(n)
+	for j := range k {
+		kj := float64(gamma[j]) * invstd[j]
+		k[j] = T(kj)
+		a[j], b[j] = 0, 0
+		if op.fwd.train {
+			a[j], b[j] = T(kj*sdy[j]/nf), T(kj*sdyx[j]/nf)
+		}
+	}
 	for r := 0; r < n; r++ {
 		hr, dr := xh[r*c:(r+1)*c], dx[r*c:(r+1)*c]
 		for j, v := range dy[r*c : (r+1)*c] {
-			k := float64(gamma[j]) * invstd[j]
-			dr[j] = T(k * (float64(v) - sdy[j]/nf - float64(hr[j])*sdyx[j]/nf))
+			dr[j] = k[j]*v - a[j] - b[j]*hr[j]
 		}
 	}
 }
