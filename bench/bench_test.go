@@ -96,3 +96,28 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStep is one training step of each workload, as zoo bench times it but in the test
+// process: go test ./bench -run - -bench Step/W1 -benchmem -cpuprofile cpu.out. It reports the
+// workload's units per second besides ns/op.
+func BenchmarkStep(b *testing.B) {
+	for _, w := range Workloads() {
+		b.Run(w.Name, func(b *testing.B) {
+			step, closer, err := w.build(1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer closer()
+			if _, err := step(); err != nil { // compile, allocate the solver's state
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(w.PerStep*b.N)/b.Elapsed().Seconds(), w.Unit+"/s")
+		})
+	}
+}
