@@ -64,6 +64,7 @@ func benchCases() []benchCase {
 		unaryCase("Exp32", Exp32, math32.Exp, math.Exp),
 		unaryCase("Sigmoid32", Sigmoid32, sigmoidMath32, sigmoid64),
 		unaryCase("Tanh32", Tanh32, math32.Tanh, math.Tanh),
+		{"TanhBackward32", func() { TanhBackward32(z, x, y) }, map[string]func(){"loop": func() { tanhBackwardGo(z, x, y) }}},
 		{"AddBias32", func() { AddBias32(x, bias) }, map[string]func(){"loop": func() { addBias32Go(x, bias) }}},
 		{"SumRows32", func() { SumRows32(bias, y) }, map[string]func(){"loop": func() { sumRows32Go(bias, y) }}},
 		{"Sum32", func() { sink += Sum32(y) }, map[string]func(){"loop": func() {

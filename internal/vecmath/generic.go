@@ -21,8 +21,10 @@ var goKernels = kernels{
 	gruForward32: func(xp, hp, hPrev, h []float32, B, H int) {
 		gruForwardGo(xp, hp, hPrev, h, B, H, sigmoidf, tanhf)
 	},
-	gruBackward32: gruBackwardGo[float32],
-	dot32:         dot32Go,
+	gruBackward32:  gruBackwardGo[float32],
+	dot32:          dot32Go,
+	tanhBackward32: tanhBackwardGo[float32],
+	sigBackward32:  sigmoidBackwardGo[float32],
 	shiftExp32: func(dst, x []float32, s float32) {
 		for i, v := range x[:len(dst)] {
 			dst[i] = expf(v + s)

@@ -27,6 +27,8 @@ type kernels struct {
 	gruBackward32  func(gates, hp, hPrev, dh, dxp, dhp, dhPrev []float32, B, H int)
 	shiftExp32     func(dst, x []float32, s float32) // dst = e^(x+s)
 	dot32          func(x, y []float32) float32
+	tanhBackward32 func(dx, y, dy []float32)
+	sigBackward32  func(dx, y, dy []float32)
 }
 
 // kern is the implementation in use: the best the processor supports, or the one named by the

@@ -65,6 +65,28 @@ func asmKernels(name string, isa int) kernels {
 		},
 		shiftExp32: func(dst, x []float32, s float32) { shiftExp(isa, dst, x, s) },
 		dot32:      func(x, y []float32) float32 { return dot32(isa, x, y) },
+		tanhBackward32: func(dx, y, dy []float32) {
+			n := len(dx) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					tanhBackwardAVX512(dx[:n], y[:n], dy[:n])
+				} else {
+					tanhBackwardAVX2(dx[:n], y[:n], dy[:n])
+				}
+			}
+			tanhBackwardGo(dx[n:], y[n:], dy[n:])
+		},
+		sigBackward32: func(dx, y, dy []float32) {
+			n := len(dx) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					sigmoidBackwardAVX512(dx[:n], y[:n], dy[:n])
+				} else {
+					sigmoidBackwardAVX2(dx[:n], y[:n], dy[:n])
+				}
+			}
+			sigmoidBackwardGo(dx[n:], y[n:], dy[n:])
+		},
 	}
 }
 

@@ -18,6 +18,50 @@ func checkShape(fn string, B, H int, lens ...any) {
 	}
 }
 
+// TanhBackward32 sets dx to the gradient through tanh from its output: dx[i] = dy[i]·(1 − y[i]²),
+// with y = tanh(x) (the vanilla RNN's step). dx may alias y or dy.
+func TanhBackward32(dx, y, dy []float32) {
+	checkLen("TanhBackward32", len(dx), len(y))
+	checkLen("TanhBackward32", len(dx), len(dy))
+	kern.tanhBackward32(dx, y, dy)
+}
+
+// TanhBackward64 is the float64 form of TanhBackward32.
+func TanhBackward64(dx, y, dy []float64) {
+	checkLen("TanhBackward64", len(dx), len(y))
+	checkLen("TanhBackward64", len(dx), len(dy))
+	tanhBackwardGo(dx, y, dy)
+}
+
+// SigmoidBackward32 sets dx to the gradient through the sigmoid from its output:
+// dx[i] = dy[i]·y[i]·(1 − y[i]), with y = σ(x). dx may alias y or dy.
+func SigmoidBackward32(dx, y, dy []float32) {
+	checkLen("SigmoidBackward32", len(dx), len(y))
+	checkLen("SigmoidBackward32", len(dx), len(dy))
+	kern.sigBackward32(dx, y, dy)
+}
+
+// SigmoidBackward64 is the float64 form of SigmoidBackward32.
+func SigmoidBackward64(dx, y, dy []float64) {
+	checkLen("SigmoidBackward64", len(dx), len(y))
+	checkLen("SigmoidBackward64", len(dx), len(dy))
+	sigmoidBackwardGo(dx, y, dy)
+}
+
+func tanhBackwardGo[T float32 | float64](dx, y, dy []T) {
+	y, dy = y[:len(dx)], dy[:len(dx)]
+	for i, v := range y {
+		dx[i] = dy[i] * (1 - v*v)
+	}
+}
+
+func sigmoidBackwardGo[T float32 | float64](dx, y, dy []T) {
+	y, dy = y[:len(dx)], dy[:len(dx)]
+	for i, v := range y {
+		dx[i] = dy[i] * (v * (1 - v))
+	}
+}
+
 // LSTMBackward32 is the pointwise part of the gradient of one LSTM step (the inverse of
 // LSTMForward32), for a batch of B rows and H hidden units.
 //

@@ -219,8 +219,10 @@ func TestRecurrentPanics(t *testing.T) {
 		"GRUForward32": func() {
 			GRUForward32(make([]float32, 6), make([]float32, 5), make([]float32, 2), make([]float32, 2), 1, 2)
 		},
-		"GRUBackward64": func() { GRUBackward64(nil, nil, nil, nil, nil, nil, nil, 1, 1) },
-		"SoftmaxRows32": func() { SoftmaxRows32(make([]float32, 4), make([]float32, 4), 3) },
+		"GRUBackward64":     func() { GRUBackward64(nil, nil, nil, nil, nil, nil, nil, 1, 1) },
+		"SoftmaxRows32":     func() { SoftmaxRows32(make([]float32, 4), make([]float32, 4), 3) },
+		"TanhBackward32":    func() { TanhBackward32(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
+		"SigmoidBackward64": func() { SigmoidBackward64(make([]float64, 4), make([]float64, 3), make([]float64, 4)) },
 	} {
 		func() {
 			defer func() {
@@ -230,5 +232,41 @@ func TestRecurrentPanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestActivationBackward checks TanhBackward and SigmoidBackward: the float64 forms against
+// central differences of math.Tanh and the sigmoid, the float32 forms against the float64 ones
+// at every length 0…67 and a few large ones, with dx aliasing dy.
+func TestActivationBackward(t *testing.T) {
+	r := rand.New(rand.NewSource(18))
+	for _, c := range []struct {
+		name string
+		f    func(float64) float64
+		b64  func(dx, y, dy []float64)
+		b32  func(dx, y, dy []float32)
+	}{
+		{"Tanh", math.Tanh, TanhBackward64, TanhBackward32},
+		{"Sigmoid", sigmoid64, SigmoidBackward64, SigmoidBackward32},
+	} {
+		x := rand64(r, 50, 4)
+		y, dy, dx := make([]float64, 50), rand64(r, 50, 1), make([]float64, 50)
+		for i, v := range x {
+			y[i] = c.f(v)
+		}
+		c.b64(dx, y, dy)
+		for i := range x {
+			checkGrad(t, c.name+"Backward64", dx[i], dy[i]*centralDiff(x, i, func() float64 { return c.f(x[i]) }))
+		}
+		eachKernel(t, func(t *testing.T) {
+			for _, n := range lengthsAndLarge() {
+				y, dy := rand64(r, n, 1), rand64(r, n, 2)
+				want := make([]float64, n)
+				c.b64(want, y, dy)
+				d32 := to32(dy)
+				c.b32(d32, to32(y), d32)
+				near32(t, c.name+"Backward32", d32, want, 1e-6)
+			}
+		})
 	}
 }

@@ -49,6 +49,16 @@ func sumAVX2(x []float32, lanes *[16]float32)
 //go:noescape
 func dotAVX2(x []float32, y []float32, lanes *[16]float32)
 
+// tanhBackwardAVX2 sets dx to the gradient through tanh from its output y and the gradient dy, over the whole vectors of dx.
+//
+//go:noescape
+func tanhBackwardAVX2(dx []float32, y []float32, dy []float32)
+
+// sigmoidBackwardAVX2 sets dx to the gradient through sigmoid from its output y and the gradient dy, over the whole vectors of dx.
+//
+//go:noescape
+func sigmoidBackwardAVX2(dx []float32, y []float32, dy []float32)
+
 // maxAVX2 stores in lanes the lane-wise maxima of the whole vectors of x (NaN where a lane saw NaN).
 //
 //go:noescape
@@ -128,6 +138,16 @@ func sumAVX512(x []float32, lanes *[16]float32)
 //
 //go:noescape
 func dotAVX512(x []float32, y []float32, lanes *[16]float32)
+
+// tanhBackwardAVX512 sets dx to the gradient through tanh from its output y and the gradient dy, over the whole vectors of dx.
+//
+//go:noescape
+func tanhBackwardAVX512(dx []float32, y []float32, dy []float32)
+
+// sigmoidBackwardAVX512 sets dx to the gradient through sigmoid from its output y and the gradient dy, over the whole vectors of dx.
+//
+//go:noescape
+func sigmoidBackwardAVX512(dx []float32, y []float32, dy []float32)
 
 // maxAVX512 stores in lanes the lane-wise maxima of the whole vectors of x (NaN where a lane saw NaN).
 //

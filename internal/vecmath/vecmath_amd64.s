@@ -838,6 +838,100 @@ dotAVX2_done:
 	VZEROUPPER
 	RET
 
+// func tanhBackwardAVX2(dx []float32, y []float32, dy []float32)
+// Requires: AVX, FMA3
+TEXT ·tanhBackwardAVX2(SB), NOSPLIT, $0-72
+	MOVQ    dx_base+0(FP), AX
+	MOVQ    dx_len+8(FP), CX
+	MOVQ    y_base+24(FP), DX
+	MOVQ    dy_base+48(FP), BX
+	VMOVUPS vm_one<>+0(SB), Y0
+	SHRQ    $0x03, CX
+
+tanhBackwardAVX2_big:
+	CMPQ         CX, $0x00000002
+	JB           tanhBackwardAVX2_one
+	VMOVUPS      (DX), Y1
+	VMOVUPS      Y1, Y2
+	VFNMADD213PS Y0, Y1, Y2
+	VMULPS       (BX), Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VMOVUPS      32(DX), Y1
+	VMOVUPS      Y1, Y2
+	VFNMADD213PS Y0, Y1, Y2
+	VMULPS       32(BX), Y2, Y2
+	VMOVUPS      Y2, 32(AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, BX
+	SUBQ         $0x00000002, CX
+	JMP          tanhBackwardAVX2_big
+
+tanhBackwardAVX2_one:
+	TESTQ        CX, CX
+	JZ           tanhBackwardAVX2_done
+	VMOVUPS      (DX), Y1
+	VMOVUPS      Y1, Y2
+	VFNMADD213PS Y0, Y1, Y2
+	VMULPS       (BX), Y2, Y2
+	VMOVUPS      Y2, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	DECQ         CX
+	JMP          tanhBackwardAVX2_one
+
+tanhBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidBackwardAVX2(dx []float32, y []float32, dy []float32)
+// Requires: AVX
+TEXT ·sigmoidBackwardAVX2(SB), NOSPLIT, $0-72
+	MOVQ    dx_base+0(FP), AX
+	MOVQ    dx_len+8(FP), CX
+	MOVQ    y_base+24(FP), DX
+	MOVQ    dy_base+48(FP), BX
+	VMOVUPS vm_one<>+0(SB), Y0
+	SHRQ    $0x03, CX
+
+sigmoidBackwardAVX2_big:
+	CMPQ    CX, $0x00000002
+	JB      sigmoidBackwardAVX2_one
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  (BX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  Y1, Y0, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  32(BX), Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000002, CX
+	JMP     sigmoidBackwardAVX2_big
+
+sigmoidBackwardAVX2_one:
+	TESTQ   CX, CX
+	JZ      sigmoidBackwardAVX2_done
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  (BX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	DECQ    CX
+	JMP     sigmoidBackwardAVX2_one
+
+sigmoidBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
 // func maxAVX2(x []float32, lanes *[16]float32)
 // Requires: AVX
 TEXT ·maxAVX2(SB), NOSPLIT, $0-32
@@ -1841,6 +1935,100 @@ dotAVX512_done:
 	VADDPS  Z3, Z2, Z2
 	VADDPS  Z2, Z0, Z0
 	VMOVUPS Z0, (BX)
+	VZEROUPPER
+	RET
+
+// func tanhBackwardAVX512(dx []float32, y []float32, dy []float32)
+// Requires: AVX, AVX512F
+TEXT ·tanhBackwardAVX512(SB), NOSPLIT, $0-72
+	MOVQ    dx_base+0(FP), AX
+	MOVQ    dx_len+8(FP), CX
+	MOVQ    y_base+24(FP), DX
+	MOVQ    dy_base+48(FP), BX
+	VMOVUPS vm_one<>+0(SB), Z0
+	SHRQ    $0x04, CX
+
+tanhBackwardAVX512_big:
+	CMPQ         CX, $0x00000002
+	JB           tanhBackwardAVX512_one
+	VMOVUPS      (DX), Z1
+	VMOVUPS      Z1, Z2
+	VFNMADD213PS Z0, Z1, Z2
+	VMULPS       (BX), Z2, Z2
+	VMOVUPS      Z2, (AX)
+	VMOVUPS      64(DX), Z1
+	VMOVUPS      Z1, Z2
+	VFNMADD213PS Z0, Z1, Z2
+	VMULPS       64(BX), Z2, Z2
+	VMOVUPS      Z2, 64(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x00000002, CX
+	JMP          tanhBackwardAVX512_big
+
+tanhBackwardAVX512_one:
+	TESTQ        CX, CX
+	JZ           tanhBackwardAVX512_done
+	VMOVUPS      (DX), Z1
+	VMOVUPS      Z1, Z2
+	VFNMADD213PS Z0, Z1, Z2
+	VMULPS       (BX), Z2, Z2
+	VMOVUPS      Z2, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, BX
+	DECQ         CX
+	JMP          tanhBackwardAVX512_one
+
+tanhBackwardAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidBackwardAVX512(dx []float32, y []float32, dy []float32)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidBackwardAVX512(SB), NOSPLIT, $0-72
+	MOVQ    dx_base+0(FP), AX
+	MOVQ    dx_len+8(FP), CX
+	MOVQ    y_base+24(FP), DX
+	MOVQ    dy_base+48(FP), BX
+	VMOVUPS vm_one<>+0(SB), Z0
+	SHRQ    $0x04, CX
+
+sigmoidBackwardAVX512_big:
+	CMPQ    CX, $0x00000002
+	JB      sigmoidBackwardAVX512_one
+	VMOVUPS (DX), Z1
+	VSUBPS  Z1, Z0, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  (BX), Z2, Z2
+	VMOVUPS Z2, (AX)
+	VMOVUPS 64(DX), Z1
+	VSUBPS  Z1, Z0, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  64(BX), Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000002, CX
+	JMP     sigmoidBackwardAVX512_big
+
+sigmoidBackwardAVX512_one:
+	TESTQ   CX, CX
+	JZ      sigmoidBackwardAVX512_done
+	VMOVUPS (DX), Z1
+	VSUBPS  Z1, Z0, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  (BX), Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	DECQ    CX
+	JMP     sigmoidBackwardAVX512_one
+
+sigmoidBackwardAVX512_done:
 	VZEROUPPER
 	RET
 

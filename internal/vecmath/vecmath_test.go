@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -496,4 +497,16 @@ func TestSaturation(t *testing.T) {
 			t.Errorf("Exp32 below the threshold: +Inf")
 		}
 	})
+}
+
+// TestKernelsComplete checks that every implementation fills every loop.
+func TestKernelsComplete(t *testing.T) {
+	for _, k := range available() {
+		v := reflect.ValueOf(*k)
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+				t.Errorf("%s: %s is missing", k.name, v.Type().Field(i).Name)
+			}
+		}
+	}
 }

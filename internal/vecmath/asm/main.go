@@ -337,6 +337,31 @@ func (s *isa) mul() {
 	})
 }
 
+// actBackward emits func(dx, y, dy []float32): the gradient through tanh (dx = dy∘(1 − y²)) or
+// the sigmoid (dx = dy∘y∘(1 − y)) from the activation's output y, over the whole vectors of dx.
+func (s *isa) actBackward(act string) {
+	name := act + "Backward" + s.name
+	text(name, "func(dx, y, dy []float32)")
+	Doc(name + " sets dx to the gradient through " + act + " from its output y and the gradient dy, over the whole vectors of dx.")
+	dx := Load(Param("dx").Base(), GP64())
+	n := Load(Param("dx").Len(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	dy := Load(Param("dy").Base(), GP64())
+	s.preload("one")
+	s.stream(name, n, []Register{dx, y, dy}, 2, func(off int) {
+		v := s.loadv(Mem{Base: y, Disp: off})
+		var g VecVirtual
+		if act == "tanh" {
+			g = s.oneMinusSq(v)
+		} else {
+			g = s.oneMinus(v)
+			VMULPS(v, g, g)
+		}
+		VMULPS(Mem{Base: dy, Disp: off}, g, g)
+		VMOVUPS(g, Mem{Base: dx, Disp: off})
+	})
+}
+
 func (s *isa) scale() {
 	name := "scale" + s.name
 	text(name, "func(dst []float32, a float32)")
@@ -795,6 +820,8 @@ func main() {
 		s.axpy()
 		s.sum()
 		s.dot()
+		s.actBackward("tanh")
+		s.actBackward("sigmoid")
 		s.max()
 		s.lstm(all...)
 		s.shiftExp(all...)
