@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
 	"gorgonia.org/tensor"
@@ -76,4 +77,38 @@ func TestFusedEqualsGraph(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkW6Graph is BenchmarkW6 with the per-step graph of the recurrent cells (Impl
+// "graph"): run both in one invocation to compare the implementations.
+func BenchmarkW6Graph(b *testing.B) {
+	data, err := DateSplits(64*16, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := DefaultConfig(data.Train.Info(), DateMaxSrc, DateMaxTgt)
+	cfg.Impl = recurrent.ImplGraph
+	m, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := m.Build(64, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	solver := newAdam(b)
+	batches := datasets.Epoch(data.Train.Len(), 64, nil, true)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := g.Feed(data.Train.Batch(batches[i%len(batches)])); err != nil {
+			b.Fatal(err)
+		}
+		if err := g.Run(nn.NewRNG(1, nn.StreamDropout, uint64(i))); err != nil {
+			b.Fatal(err)
+		}
+		if err := solver.Step(g.ValueGrads()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "samples/s")
 }

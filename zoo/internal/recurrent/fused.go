@@ -115,8 +115,7 @@ type layerBufs[F float] struct {
 	hp   []F // (T·B, H): h before each step
 	cp   []F // (T·B, H): c before each step (LSTM)
 	tc   []F // (T·B, H): tanh(c̃) of each step (LSTM)
-	hn   []F // (T·B, H): h·W_hn + b_hn of each step (GRU)
-	hh   []F // (B, G·H): one step's hidden projection (GRU)
+	hh   []F // (T·B, G·H): every step's hidden projection h·W_hh + b_hh (GRU)
 	hcur []F // (B, H)
 	ccur []F // (B, H)
 
@@ -126,6 +125,9 @@ type layerBufs[F float] struct {
 	dph   []F // (T·B, G·H): gradient of the hidden pre-activations (GRU; dpx otherwise)
 	dh    []F // (B, H)
 	dc    []F // (B, H)
+	dd    []F // (B, H): the gradient reaching one step's new state
+	dcm   []F // (B, H)
+	tmp   []F // (B, H)
 }
 
 func (op *layerOp) gh() int     { return op.kind.Gates() * op.h }
@@ -155,7 +157,7 @@ func bufsOf[F float](op *layerOp) *layerBufs[F] {
 	case KindLSTM:
 		bf.cp, bf.tc = make([]F, tb*h), make([]F, tb*h)
 	case KindGRU:
-		bf.hn, bf.hh = make([]F, tb*h), make([]F, op.b*gh)
+		bf.hh = make([]F, tb*gh)
 	}
 	op.bufs = bf
 	return bf
@@ -401,73 +403,35 @@ func layerForward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 		rows := bf.a[t*B*GH : (t+1)*B*GH]
 		hp := bf.hp[t*B*H : (t+1)*B*H]
 		copy(hp, bf.hcur)
-		if gru {
-			fillRows(bf.hh, bhh)
-			gemm(false, false, B, GH, H, hp, H, whh, GH, 1, bf.hh, GH)
-		} else {
+		switch op.kind {
+		case KindTanh, KindReLU:
 			gemm(false, false, B, GH, H, hp, H, whh, GH, 1, rows, GH)
-		}
-		var cp []F
-		if op.kind == KindLSTM {
-			cp = bf.cp[t*B*H : (t+1)*B*H]
+			if op.kind == KindTanh {
+				tanhInPlace(rows)
+			} else {
+				for j, v := range rows {
+					rows[j] = max(v, 0)
+				}
+			}
+			copy(bf.hcur, rows)
+		case KindLSTM:
+			gemm(false, false, B, GH, H, hp, H, whh, GH, 1, rows, GH)
+			cp := bf.cp[t*B*H : (t+1)*B*H]
 			copy(cp, bf.ccur)
-		}
-		yt := y[t*B*H : (t+1)*B*H]
-		for b := 0; b < B; b++ {
-			m := F(1)
+			lstmForward(rows, cp, bf.ccur, bf.tc[t*B*H:(t+1)*B*H], bf.hcur, B, H)
 			if op.masked {
-				m = mask[t*B+b]
+				maskUpdate(bf.ccur, cp, mask[t*B:(t+1)*B], H)
 			}
-			ro := rows[b*GH : (b+1)*GH]
-			hpb, hb, yb := hp[b*H:(b+1)*H], bf.hcur[b*H:(b+1)*H], yt[b*H:(b+1)*H]
-			switch op.kind {
-			case KindTanh, KindReLU:
-				relu := op.kind == KindReLU
-				for j := 0; j < H; j++ {
-					v := ro[j]
-					if relu {
-						v = max(v, 0)
-					} else {
-						v = tanh(v)
-					}
-					ro[j] = v
-					if op.masked {
-						v = hpb[j] + m*(v-hpb[j])
-					}
-					hb[j], yb[j] = v, v
-				}
-			case KindLSTM:
-				cpb, cb, tcb := cp[b*H:(b+1)*H], bf.ccur[b*H:(b+1)*H], bf.tc[(t*B+b)*H:(t*B+b+1)*H]
-				for j := 0; j < H; j++ {
-					ig, fg, gg, og := sigm(ro[j]), sigm(ro[H+j]), tanh(ro[2*H+j]), sigm(ro[3*H+j])
-					ro[j], ro[H+j], ro[2*H+j], ro[3*H+j] = ig, fg, gg, og
-					c := fg*cpb[j] + ig*gg
-					tc := tanh(c)
-					tcb[j] = tc
-					hv := og * tc
-					if op.masked {
-						c = cpb[j] + m*(c-cpb[j])
-						hv = hpb[j] + m*(hv-hpb[j])
-					}
-					cb[j], hb[j], yb[j] = c, hv, hv
-				}
-			case KindGRU:
-				hhb := bf.hh[b*GH : (b+1)*GH]
-				hnb := bf.hn[(t*B+b)*H : (t*B+b+1)*H]
-				for j := 0; j < H; j++ {
-					r := sigm(ro[j] + hhb[j])
-					z := sigm(ro[H+j] + hhb[H+j])
-					hn := hhb[2*H+j]
-					n := tanh(ro[2*H+j] + r*hn)
-					ro[j], ro[H+j], ro[2*H+j], hnb[j] = r, z, n, hn
-					hv := n + z*(hpb[j]-n)
-					if op.masked {
-						hv = hpb[j] + m*(hv-hpb[j])
-					}
-					hb[j], yb[j] = hv, hv
-				}
-			}
+		case KindGRU:
+			hh := bf.hh[t*B*GH : (t+1)*B*GH]
+			fillRows(hh, bhh)
+			gemm(false, false, B, GH, H, hp, H, whh, GH, 1, hh, GH)
+			gruForward(rows, hh, hp, bf.hcur, B, H)
 		}
+		if op.masked {
+			maskUpdate(bf.hcur, hp, mask[t*B:(t+1)*B], H)
+		}
+		copy(y[t*B*H:(t+1)*B*H], bf.hcur)
 	}
 	copy(bf.out[T*B*H:(T+1)*B*H], bf.hcur)
 	if op.kind == KindLSTM {
@@ -510,9 +474,9 @@ func layerBackward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 		if op.kind == KindGRU {
 			bf.dph = make([]F, T*B*GH)
 		}
-		bf.dh, bf.dc = make([]F, B*H), make([]F, B*H)
+		bf.dh, bf.dc, bf.dd, bf.dcm, bf.tmp = make([]F, B*H), make([]F, B*H), make([]F, B*H), make([]F, B*H), make([]F, B*H)
 	}
-	dh, dc := bf.dh, bf.dc
+	dh, dc, dd, dcm, tmp := bf.dh, bf.dc, bf.dd, bf.dcm, bf.tmp
 	copy(dh, dout[T*B*H:(T+1)*B*H])
 	if op.kind == KindLSTM {
 		copy(dc, dout[(T+1)*B*H:])
@@ -527,71 +491,44 @@ func layerBackward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 		dph := bf.dph[t*B*GH : (t+1)*B*GH]
 		dy := dout[t*B*H : (t+1)*B*H]
 		hp := bf.hp[t*B*H : (t+1)*B*H]
-		for b := 0; b < B; b++ {
-			m := F(1)
-			if op.masked {
-				m = mask[t*B+b]
+		// dd: the gradient reaching the step's fresh state s̃ (m∘(dh + dy)); dh keeps the part
+		// that passes the step unchanged ((1 − m)∘(dh + dy), zero without a mask).
+		for j := range dd {
+			dd[j] = dh[j] + dy[j]
+		}
+		if op.masked {
+			maskGrad(dd, dh, mask[t*B:(t+1)*B], H)
+		} else {
+			clear(dh)
+		}
+		switch op.kind {
+		case KindTanh:
+			for j, v := range rows {
+				dpx[j] = dd[j] * (1 - v*v)
 			}
-			ro, dxo, dho := rows[b*GH:(b+1)*GH], dpx[b*GH:(b+1)*GH], dph[b*GH:(b+1)*GH]
-			dhb, dyb, hpb := dh[b*H:(b+1)*H], dy[b*H:(b+1)*H], hp[b*H:(b+1)*H]
-			switch op.kind {
-			case KindTanh, KindReLU:
-				relu := op.kind == KindReLU
-				for j := 0; j < H; j++ {
-					d := dhb[j] + dyb[j]
-					dt, keep := d, F(0)
-					if op.masked {
-						dt, keep = m*d, (1-m)*d
-					}
-					v := ro[j]
-					if relu {
-						if v <= 0 {
-							dt = 0
-						}
-					} else {
-						dt *= 1 - v*v
-					}
-					dxo[j] = dt
-					dhb[j] = keep
+		case KindReLU:
+			for j, v := range rows {
+				dpx[j] = 0
+				if v > 0 {
+					dpx[j] = dd[j]
 				}
-			case KindLSTM:
-				off := (t*B + b) * H
-				cpb, tcb, dcb := bf.cp[off:off+H], bf.tc[off:off+H], dc[b*H:(b+1)*H]
-				for j := 0; j < H; j++ {
-					d := dhb[j] + dyb[j]
-					dt, keep := d, F(0)
-					dct, ckeep := dcb[j], F(0)
-					if op.masked {
-						dt, keep = m*d, (1-m)*d
-						dct, ckeep = m*dcb[j], (1-m)*dcb[j]
-					}
-					ig, fg, gg, og, tc := ro[j], ro[H+j], ro[2*H+j], ro[3*H+j], tcb[j]
-					dcc := dct + dt*og*(1-tc*tc)
-					dxo[j] = dcc * gg * ig * (1 - ig)
-					dxo[H+j] = dcc * cpb[j] * fg * (1 - fg)
-					dxo[2*H+j] = dcc * ig * (1 - gg*gg)
-					dxo[3*H+j] = dt * tc * og * (1 - og)
-					dcb[j] = ckeep + dcc*fg
-					dhb[j] = keep
+			}
+		case KindLSTM:
+			cp, tc := bf.cp[t*B*H:(t+1)*B*H], bf.tc[t*B*H:(t+1)*B*H]
+			if op.masked {
+				copy(dcm, dc)
+				maskGrad(dcm, dc, mask[t*B:(t+1)*B], H)
+				lstmBackward(rows, cp, tc, dd, dcm, dpx, tmp, B, H)
+				for j, v := range tmp {
+					dc[j] += v
 				}
-			case KindGRU:
-				hnb := bf.hn[(t*B+b)*H : (t*B+b+1)*H]
-				for j := 0; j < H; j++ {
-					d := dhb[j] + dyb[j]
-					dt, keep := d, F(0)
-					if op.masked {
-						dt, keep = m*d, (1-m)*d
-					}
-					r, z, n := ro[j], ro[H+j], ro[2*H+j]
-					dn := dt * (1 - z)
-					dz := dt * (hpb[j] - n)
-					dan := dn * (1 - n*n)
-					dar := dan * hnb[j] * r * (1 - r)
-					daz := dz * z * (1 - z)
-					dxo[j], dxo[H+j], dxo[2*H+j] = dar, daz, dan
-					dho[j], dho[H+j], dho[2*H+j] = dar, daz, dan*r
-					dhb[j] = keep + dt*z
-				}
+			} else {
+				lstmBackward(rows, cp, tc, dd, dc, dpx, dc, B, H)
+			}
+		case KindGRU:
+			gruBackward(rows, bf.hh[t*B*GH:(t+1)*B*GH], hp, dd, dpx, dph, tmp, B, H)
+			for j, v := range tmp {
+				dh[j] += v
 			}
 		}
 		// dh_{t−1} += dPre_h·W_hhᵀ
@@ -611,4 +548,30 @@ func layerBackward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 		copy(next(B*H), dc)
 	}
 	return bf.gradT, nil
+}
+
+// maskUpdate applies the masked update s ← prev + m∘(s − prev) to the B rows (H wide) of s,
+// row b with mask[b]; rows whose mask is 1 keep the fresh state as it is.
+func maskUpdate[F float](s, prev, mask []F, H int) {
+	for b, m := range mask {
+		if m == 1 {
+			continue
+		}
+		row, p := s[b*H:(b+1)*H], prev[b*H:(b+1)*H]
+		for j := range row {
+			row[j] = p[j] + m*(row[j]-p[j])
+		}
+	}
+}
+
+// maskGrad splits the gradient d of a masked update's result: keep gets (1 − m)∘d (the part
+// reaching the previous state directly) and d becomes m∘d (the part reaching the fresh state).
+func maskGrad[F float](d, keep, mask []F, H int) {
+	for b, m := range mask {
+		row, k := d[b*H:(b+1)*H], keep[b*H:(b+1)*H]
+		for j, v := range row {
+			k[j] = (1 - m) * v
+			row[j] = m * v
+		}
+	}
 }

@@ -1,7 +1,7 @@
 package recurrent
 
 import (
-	"math"
+	"github.com/gorgonia-zoo/modelzoo/internal/vecmath"
 
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
@@ -41,12 +41,6 @@ func gemm[F float](transA, transB bool, m, n, k int, a []F, lda int, b []F, ldb 
 	}
 }
 
-// sigm is the logistic function 1/(1+e^(−v)).
-func sigm[F float](v F) F { return F(1 / (1 + math.Exp(-float64(v)))) }
-
-// tanh is the hyperbolic tangent.
-func tanh[F float](v F) F { return F(math.Tanh(float64(v))) }
-
 // fillRows sets every row of the (rows, len(bias)) matrix dst to bias.
 func fillRows[F float](dst, bias []F) {
 	w := len(bias)
@@ -75,5 +69,57 @@ func colSums[F float](dst, src []F) {
 		for j, v := range row {
 			dst[j] += v
 		}
+	}
+}
+
+// The pointwise parts of a step, through internal/vecmath (SIMD for float32, plain Go for
+// float64); see vecmath's LSTMForward32, GRUForward32 and their gradients for the formulas.
+
+func tanhInPlace[F float](x []F) {
+	switch x := any(x).(type) {
+	case []float32:
+		vecmath.Tanh32(x, x)
+	case []float64:
+		vecmath.Tanh64(x, x)
+	}
+}
+
+func lstmForward[F float](pre, cPrev, c, tc, h []F, B, H int) {
+	switch pre := any(pre).(type) {
+	case []float32:
+		vecmath.LSTMForward32(pre, any(cPrev).([]float32), any(c).([]float32), any(tc).([]float32), any(h).([]float32), B, H)
+	case []float64:
+		vecmath.LSTMForward64(pre, any(cPrev).([]float64), any(c).([]float64), any(tc).([]float64), any(h).([]float64), B, H)
+	}
+}
+
+func lstmBackward[F float](gates, cPrev, tc, dh, dc, dpre, dcPrev []F, B, H int) {
+	switch gates := any(gates).(type) {
+	case []float32:
+		vecmath.LSTMBackward32(gates, any(cPrev).([]float32), any(tc).([]float32), any(dh).([]float32),
+			any(dc).([]float32), any(dpre).([]float32), any(dcPrev).([]float32), B, H)
+	case []float64:
+		vecmath.LSTMBackward64(gates, any(cPrev).([]float64), any(tc).([]float64), any(dh).([]float64),
+			any(dc).([]float64), any(dpre).([]float64), any(dcPrev).([]float64), B, H)
+	}
+}
+
+func gruForward[F float](xp, hp, hPrev, h []F, B, H int) {
+	switch xp := any(xp).(type) {
+	case []float32:
+		vecmath.GRUForward32(xp, any(hp).([]float32), any(hPrev).([]float32), any(h).([]float32), B, H)
+	case []float64:
+		vecmath.GRUForward64(xp, any(hp).([]float64), any(hPrev).([]float64), any(h).([]float64), B, H)
+	}
+}
+
+func gruBackward[F float](gates, hp, hPrev, dh, dxp, dhp, dhPrev []F, B, H int) {
+	switch gates := any(gates).(type) {
+	case []float32:
+		vecmath.GRUBackward32(gates, any(hp).([]float32), any(hPrev).([]float32), any(dh).([]float32),
+			any(dxp).([]float32), any(dhp).([]float32), any(dhPrev).([]float32), B, H)
+	case []float64:
+		vecmath.GRUBackward64(gates, any(hp).([]float64), any(hPrev).([]float64), any(dh).([]float64),
+			any(dxp).([]float64), any(dhp).([]float64), any(dhPrev).([]float64), B, H)
 	}
 }
