@@ -178,7 +178,9 @@ func (s *isa) exp(x VecVirtual) VecVirtual {
 	return p
 }
 
-// sigmoid returns 1/(1+e^−x); x is left unchanged.
+// sigmoid returns 1/(1+e^−x); x is left unchanged. (One correction step of the quotient with
+// the exact denominator, q += (num − q·(1+e))/(1+e), brings the largest error from 2.4 to 1.4 ulp
+// but costs 65% more time on AVX-512 and 25% on the LSTM step: not worth it for training.)
 func (s *isa) sigmoid(x VecVirtual) VecVirtual {
 	a := s.vec()
 	s.or(s.c("sign"), x, a) // −|x|
