@@ -178,15 +178,19 @@ func abs(s []float64) []float64 {
 	return r
 }
 
-// TestGemmSmall checks every transpose combination on every m, n in 1…20 (with k in a few
-// values around the register blocks), for every kernel.
+// TestGemmSmall checks every transpose combination on every m, n in 1…20 (every third under the
+// race detector) with k in a few values around the register blocks, for every kernel.
 func TestGemmSmall(t *testing.T) {
 	withKernels(t, func(t *testing.T) {
 		rng := rand.New(rand.NewSource(1))
 		for _, tA := range transposes {
 			for _, tB := range transposes {
-				for m := 1; m <= 20; m++ {
-					for n := 1; n <= 20; n++ {
+				step := 1
+				if raceEnabled {
+					step = 3
+				}
+				for m := 1; m <= 20; m += step {
+					for n := 1; n <= 20; n += step {
 						k := []int{1, 2, 3, 7, 8, 13, 17}[rng.Intn(7)]
 						g := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, alpha: 1.5, beta: []float64{0, 1, -0.5}[rng.Intn(3)]}
 						_, ac, _, bc := g.dims()
@@ -203,7 +207,7 @@ func TestGemmSmall(t *testing.T) {
 // 956, leading dimensions wider than the matrices, and alpha, beta in {0, 1, others}.
 func TestGemmRandom(t *testing.T) {
 	cases := 60
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		cases = 15
 	}
 	withKernels(t, func(t *testing.T) {
