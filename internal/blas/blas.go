@@ -10,6 +10,10 @@
 // element of C is computed by one goroutine in the same order whatever GOMAXPROCS is: results
 // are bit-for-bit the same run to run.
 //
+// The kernel is the fastest this CPU runs (Kernel names it); the environment variable
+// ZOO_BLAS_KERNEL=avx512|avx2|go selects another one at start-up, if the CPU supports it.
+// Products of at most 1024 multiply-adds go to gonum's loops.
+//
 // Every other routine of gonum.org/v1/gonum/blas is gonum's.
 package blas
 
