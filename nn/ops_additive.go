@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonia-zoo/modelzoo/internal/vecmath"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -97,13 +98,18 @@ func additiveScores[T fnum](op *additiveScoresOp, in []*tensor.Dense, e, p []T) 
 	for b := 0; b < op.b; b++ {
 		qb := q[b*op.a : (b+1)*op.a]
 		row := p[b*op.tk : (b+1)*op.tk]
-		for j := range row {
-			off := (b*op.tk + j) * op.a
-			kj, ej := k[off:off+op.a], e[off:off+op.a]
-			var s T
+		eb := e[b*op.tk*op.a : (b+1)*op.tk*op.a]
+		for j := 0; j < op.tk; j++ {
+			kj, ej := k[(b*op.tk+j)*op.a:], eb[j*op.a:(j+1)*op.a]
 			for d, qd := range qb {
-				t := T(math.Tanh(float64(qd + kj[d])))
-				ej[d] = t
+				ej[d] = qd + kj[d]
+			}
+		}
+		tanhRow(eb)
+		for j := range row {
+			ej := eb[j*op.a : (j+1)*op.a]
+			var s T
+			for d, t := range ej {
 				s += t * va[d]
 			}
 			row[j] = s + vb
@@ -239,4 +245,16 @@ func (op *additiveGradOp) WriteHash(h hash.Hash) { fusedWriteHash(h, "nn.additiv
 func (op *additiveGradOp) Hashcode() uint32      { return fusedHash("nn.additive.grad", op.id) }
 func (op *additiveGradOp) String() string {
 	return fmt.Sprintf("AdditiveAttention.%s#%d", additiveGradNames[op.which], op.id)
+}
+
+// tanhRow replaces every element of x by its tanh (float32 through vecmath.Tanh32).
+func tanhRow[T fnum](x []T) {
+	switch r := any(x).(type) {
+	case []float32:
+		vecmath.Tanh32(r, r)
+	case []float64:
+		for i, v := range r {
+			r[i] = math.Tanh(v)
+		}
+	}
 }

@@ -293,3 +293,17 @@ func TestSeq2seqAttentionFusedAllMasked(t *testing.T) {
 		}
 	}
 }
+
+func TestSeq2seqAttentionFusedFloat32(t *testing.T) {
+	// float32 (tanh and exp through vecmath) agrees with float64 to float32 precision.
+	for _, kind := range []string{"additive", "dot"} {
+		var ctx [2][]float64
+		for i, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+			s := NewStore(dt, 3)
+			att, _ := newSeq2seq(t, s, kind, 6, 6, 40)
+			g, _, ctxs, _ := seq2seqGraph(t, s, att, false, 3, 9, 6, 6, 1, []int{9, 4, 1})
+			ctx[i] = forwardRunner(t, g, ctxs[0])()[0]
+		}
+		attnClose(t, kind+" float32", ctx[1], ctx[0], 1e-5)
+	}
+}
