@@ -140,7 +140,7 @@ func (op *ceOp) Do(vs ...G.Value) (G.Value, error) {
 	return scalarValue(z.Dtype(), loss), nil
 }
 
-// ceRow checks row n's label and weight; it reports whether the row counts.
+// ceRow checks row n's label and weight and returns the weight (0: the row does not count).
 func ceRow[T float](n int, labels []int, w []T, k int) (float64, error) {
 	wn := 1.0
 	if w != nil {
@@ -163,10 +163,10 @@ func ceRow[T float](n int, labels []int, w []T, k int) (float64, error) {
 func ceForward32(z []float32, labels []int, w []float32, p []float32, k int) (loss, wsum float64, err error) {
 	for n := range labels {
 		wn, err := ceRow(n, labels, w, k)
-		if err != nil || wn == 0 {
-			if err != nil {
-				return 0, 0, err
-			}
+		if err != nil {
+			return 0, 0, err
+		}
+		if wn == 0 {
 			continue
 		}
 		zr, pr := z[n*k:(n+1)*k], p[n*k:(n+1)*k]
@@ -190,10 +190,10 @@ func ceForward32(z []float32, labels []int, w []float32, p []float32, k int) (lo
 func ceForward64(z []float64, labels []int, w []float64, p []float64, k int) (loss, wsum float64, err error) {
 	for n := range labels {
 		wn, err := ceRow(n, labels, w, k)
-		if err != nil || wn == 0 {
-			if err != nil {
-				return 0, 0, err
-			}
+		if err != nil {
+			return 0, 0, err
+		}
+		if wn == 0 {
 			continue
 		}
 		zr, pr := z[n*k:(n+1)*k], p[n*k:(n+1)*k]
