@@ -102,7 +102,7 @@ func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node
 		// of h_{t−1}·W_hh computed above is not used in this form.
 		whn := m.Do(G.Slice(m.Do(G.Reshape(g.Bind(c.WeightHH), tensor.Shape{c.Hidden, 3, c.Hidden})), nil, G.S(GateNew)))
 		bhn := m.Do(G.Slice(m.Do(G.Reshape(g.Bind(c.BiasHH), tensor.Shape{1, 3, c.Hidden})), nil, G.S(GateNew)))
-		hn = m.Do(G.BroadcastAdd(m.Do(G.Mul(m.Do(G.HadamardProd(r, h)), whn)), bhn, nil, []byte{0}))
+		hn = m.Do(nn.AddBias(m.Do(G.Mul(m.Do(G.HadamardProd(r, h)), whn)), bhn))
 	} else {
 		// r_t∘(h_{t−1}·W_hn + b_hn)
 		hn = m.Do(G.HadamardProd(r, gate(hh, GateNew)))
