@@ -51,7 +51,7 @@ type Activation func(*G.Node) (*G.Node, error)
 
 // Activations lists the nonlinearities by the names the command line uses.
 var Activations = map[string]Activation{
-	"relu":     G.Rectify,
+	"relu":     ReLU,
 	"tanh":     G.Tanh,
 	"sigmoid":  G.Sigmoid,
 	"identity": func(x *G.Node) (*G.Node, error) { return x, nil },
