@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"hash"
+	"math"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -11,8 +12,8 @@ import (
 )
 
 // ReLU is the rectifier max(x, 0) of a float32 or float64 tensor as one op, with the convention of
-// Gorgonia's Rectify (x·[x ≥ 0]): the gradient is dy·[x ≥ 0], so dy passes at x = 0, and a NaN
-// stays NaN. Gorgonia's form is a comparison and a product whose results are allocated on every
+// Gorgonia's Rectify (x·[x ≥ 0]): the gradient is dy·[x ≥ 0], so dy passes at x = +0 (at −0 it
+// does not: the sign bit decides), and a NaN stays NaN. Gorgonia's form is a comparison and a product whose results are allocated on every
 // run; this one is one loop forward and one backward over buffers of its own. Scalars and other
 // dtypes go to G.Rectify.
 func ReLU(x *G.Node) (*G.Node, error) {
@@ -68,13 +69,12 @@ func (op *reluOp) Do(vs ...G.Value) (G.Value, error) {
 	return y, nil
 }
 
+// relu is branch-free (the builtin max): after a normalisation half the signs are random, and a
+// branch per element mispredicts.
 func relu[T float](y, x []T) {
+	y = y[:len(x)]
 	for i, v := range x {
-		if v < 0 {
-			y[i] = 0
-		} else {
-			y[i] = v
-		}
+		y[i] = max(v, 0)
 	}
 }
 
@@ -93,7 +93,7 @@ func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 	return G.Nodes{dx}, errors.Wrap(err, "nn: relu gradient")
 }
 
-// reluGradOp is (x, dy) → dy·[x ≥ 0].
+// reluGradOp is (x, dy) → dy·[x ≥ 0], with x ≥ 0 read off the sign bit.
 type reluGradOp struct {
 	id  uint64
 	out *tensor.Dense
@@ -128,22 +128,32 @@ func (op *reluGradOp) Do(vs ...G.Value) (G.Value, error) {
 	dx := ownBuffer(&op.out, x.Dtype(), x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
-		reluGrad(dx.Data().([]float32), xd, dy.Data().([]float32))
+		reluGrad32(dx.Data().([]float32), xd, dy.Data().([]float32))
 	case []float64:
-		reluGrad(dx.Data().([]float64), xd, dy.Data().([]float64))
+		reluGrad64(dx.Data().([]float64), xd, dy.Data().([]float64))
 	default:
 		return nil, errors.Errorf("nn: relu gradient of %v: only float32 and float64", x.Dtype())
 	}
 	return dx, nil
 }
 
-func reluGrad[T float](dx, x, dy []T) {
+// reluGrad32 sets dx = dy where x's sign bit is clear and 0 where it is set, without a branch:
+// the mask is the sign bit spread over the word. This is dy·[x ≥ 0] except at x = −0 (and NaN,
+// which goes by its sign bit).
+func reluGrad32(dx, x, dy []float32) {
+	dx, dy = dx[:len(x)], dy[:len(x)]
 	for i, v := range x {
-		if v >= 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
-		}
+		neg := uint32(int32(math.Float32bits(v)) >> 31)
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) &^ neg)
+	}
+}
+
+// reluGrad64 is reluGrad32 for float64.
+func reluGrad64(dx, x, dy []float64) {
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for i, v := range x {
+		neg := uint64(int64(math.Float64bits(v)) >> 63)
+		dx[i] = math.Float64frombits(math.Float64bits(dy[i]) &^ neg)
 	}
 }
 
