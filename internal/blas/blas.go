@@ -17,7 +17,7 @@
 // Every other routine of gonum.org/v1/gonum/blas is gonum's.
 package blas
 
-//go:generate sh -c "cd asm && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg blas"
+//go:generate sh -c "cd asm && go run . -out ../kernels_amd64.s -stubs ../kernels_stubs_amd64.go -pkg blas"
 
 import (
 	"gonum.org/v1/gonum/blas"
