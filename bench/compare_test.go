@@ -198,7 +198,7 @@ func TestLoadWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(out.String(), "\n")
-	if !strings.HasPrefix(lines[1], "warning: load average 7.5 on 2 CPUs") {
+	if !strings.HasPrefix(lines[1], "warning: load average 7.5 on 2 CPUs") || !strings.Contains(lines[1], "--torch-threads 1") {
 		t.Errorf("a table measured at load 7.5 on 2 CPUs has no warning:\n%s", out.String())
 	}
 	if w := testReport().Env.LoadWarning(); w != "" {

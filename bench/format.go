@@ -45,10 +45,18 @@ func (e Env) LoadWarning() string {
 	if e.CPUs <= 0 {
 		return ""
 	}
-	if load := max(e.LoadStart, e.LoadEnd); load > 1.5*float64(e.CPUs) {
-		return fmt.Sprintf("warning: load average %.1f on %d CPUs: other processes shared the machine, the throughputs and ratios are disturbed", load, e.CPUs)
+	load := max(e.LoadStart, e.LoadEnd)
+	if load <= 1.5*float64(e.CPUs) {
+		return ""
 	}
-	return ""
+	w := fmt.Sprintf("warning: load average %.1f on %d CPUs: other processes shared the machine, the throughputs and ratios are disturbed", load, e.CPUs)
+	if e.Torch != "" && e.TorchThreads > 1 {
+		// PyTorch's OpenMP threads wait for each other at every parallel op: when a core is
+		// taken away, each wait can cost a time slice, and workloads of many small ops (W3,
+		// W2-gru, W6) run 10–50× slower. One thread does not wait.
+		w += fmt.Sprintf("; PyTorch's %d OpenMP threads slow down far more than Go on a busy machine: compare with --torch-threads 1", e.TorchThreads)
+	}
+	return w
 }
 
 // libNames is the libraries' paths shortened to their folder and name:

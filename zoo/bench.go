@@ -45,7 +45,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 50, "timed training steps per run")
 	warmup := fs.Int("warmup", 10, "untimed steps before them (compile, solver state)")
 	rounds := fs.Int("rounds", 1, "Go–PyTorch pairs per workload; the table shows the median over rounds")
-	threads := fs.Int("torch-threads", 2, "torch.set_num_threads of the PyTorch runs")
+	threads := fs.Int("torch-threads", 2, "torch.set_num_threads of the PyTorch runs (on a busy machine 1 is fairer: OpenMP threads wait for each other)")
 	python := fs.String("python", bench.DefaultPython, "interpreter of the PyTorch runs")
 	worker := fs.String("worker", "", "") // hidden: run one workload in this process and print its result
 	names, err := parseBenchArgs(fs, args)
