@@ -31,7 +31,7 @@ func (e *Embedding) Forward(g *Graph, idx *G.Node) (*G.Node, error) {
 	if idx == nil || idx.Dims() != 1 {
 		return nil, errors.Errorf("nn: embedding %s expects an index vector", e.Weight.Name)
 	}
-	y, err := G.ByIndices(g.Bind(e.Weight), idx, 0)
+	y, err := EmbeddingLookup(g.Bind(e.Weight), idx)
 	return y, errors.Wrapf(err, "nn: embedding %s", e.Weight.Name)
 }
 

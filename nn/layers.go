@@ -38,6 +38,21 @@ func (l *Linear) Forward(g *Graph, x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != l.In {
 		return nil, errors.Errorf("nn: linear %s expects (N, %d) input, got %v", l.Weight.Name, l.In, x.Shape())
 	}
+	w := g.Bind(l.Weight) // the weight is bound first: Params lists it before the bias
+	var b *G.Node
+	if l.Bias != nil {
+		b = g.Bind(l.Bias)
+	}
+	y, err := LinearOp(x, w, b)
+	return y, errors.Wrapf(err, "nn: linear %s", l.Weight.Name)
+}
+
+// ForwardComposed computes x·W + b as G.Mul followed by AddBias, the reference form of Forward's
+// single op.
+func (l *Linear) ForwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
+	if x.Dims() != 2 || x.Shape()[1] != l.In {
+		return nil, errors.Errorf("nn: linear %s expects (N, %d) input, got %v", l.Weight.Name, l.In, x.Shape())
+	}
 	y, err := G.Mul(x, g.Bind(l.Weight))
 	if err != nil || l.Bias == nil {
 		return y, errors.Wrapf(err, "nn: linear %s", l.Weight.Name)
