@@ -33,6 +33,8 @@ type Graph struct {
 	loss, out       *G.Node
 	lossVal, outVal G.Value
 	vm              G.VM
+	regs            *[]G.Value // the VM's CPU registers (nil where they cannot be reached)
+	kept            []G.Value  // the registers' values after the last successful run
 }
 
 // NewGraph starts an empty graph over the store's tensors for batches of n examples.
@@ -166,9 +168,10 @@ func (g *Graph) Compile() error {
 			return errors.Wrap(err, "nn: differentiating the loss")
 		}
 		g.vm = G.NewTapeMachine(g.G, G.BindDualValues(g.learn...))
-		return nil
+	} else {
+		g.vm = G.NewTapeMachine(g.G)
 	}
-	g.vm = G.NewTapeMachine(g.G)
+	g.regs = tapeRegisters(g.vm)
 	return nil
 }
 
@@ -184,8 +187,15 @@ func (g *Graph) Run(rng *rand.Rand) error {
 		return err
 	}
 	g.vm.Reset()
+	if g.regs != nil && len(g.kept) == len(*g.regs) {
+		copy(*g.regs, g.kept) // the last run's values become this run's preallocated results
+	}
 	if err := g.vm.RunAll(); err != nil {
+		g.kept = nil
 		return errors.Wrap(err, "nn: running the graph")
+	}
+	if g.regs != nil {
+		g.kept = append(g.kept[:0], *g.regs...)
 	}
 	for _, f := range g.after {
 		if err := f(); err != nil {
