@@ -5,7 +5,6 @@ import (
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // SinusoidalTable returns the fixed positional encodings of Vaswani et al. (2017) as a row-major
@@ -59,13 +58,10 @@ func AddPositions(x, pos *G.Node, batch int) (*G.Node, error) {
 		y, err := G.Add(pos, x)
 		return y, errors.Wrap(err, "nn: add positions")
 	}
-	// The table is the left operand, broadcast (copied) over the batch, so the in-place add writes
-	// into that copy: x's reshape shares x's memory and must not be written to.
-	c := &chain{}
-	x3 := c.do(G.Reshape(x, tensor.Shape{batch, t, d}))
-	p3 := c.do(G.Reshape(pos, tensor.Shape{1, t, d}))
-	y := c.do(G.Reshape(c.do(G.BroadcastAdd(p3, x3, []byte{0}, nil)), tensor.Shape{batch * t, d}))
-	return y, errors.Wrap(c.err, "nn: add positions")
+	// One op (ops_positions.go) instead of a BroadcastAdd, which copies the table over the batch
+	// into a new tensor on every run.
+	y, err := addPositions(x, pos)
+	return y, errors.Wrap(err, "nn: add positions")
 }
 
 // LearnedPositions is a trainable table of MaxLen position vectors, as torch.nn.Embedding(MaxLen,
