@@ -25,6 +25,7 @@ var goKernels = kernels{
 	dot32:          dot32Go,
 	tanhBackward32: tanhBackwardGo[float32],
 	sigBackward32:  sigmoidBackwardGo[float32],
+	momentum32:     momentum32Go,
 	shiftExp32: func(dst, x []float32, s float32) {
 		for i, v := range x[:len(dst)] {
 			dst[i] = expf(v + s)
@@ -163,5 +164,14 @@ func lstmForward32Go(pre, cPrev, c, tc, h []float32, B, H int) {
 			tt[j] = t
 			hh[j] = o * t
 		}
+	}
+}
+
+func momentum32Go(w, g, v []float32, lr, mu float32) {
+	g, v = g[:len(w)], v[:len(w)]
+	for i := range w {
+		// The conversions keep the compiler from fusing the multiply and the add.
+		v[i] = float32(mu*v[i]) + g[i]
+		w[i] -= float32(lr * v[i])
 	}
 }

@@ -29,6 +29,7 @@ type kernels struct {
 	dot32          func(x, y []float32) float32
 	tanhBackward32 func(dx, y, dy []float32)
 	sigBackward32  func(dx, y, dy []float32)
+	momentum32     func(w, g, v []float32, lr, mu float32)
 }
 
 // kern is the implementation in use: the best the processor supports, or the one named by the

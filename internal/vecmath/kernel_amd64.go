@@ -87,6 +87,17 @@ func asmKernels(name string, isa int) kernels {
 			}
 			sigmoidBackwardGo(dx[n:], y[n:], dy[n:])
 		},
+		momentum32: func(w, g, v []float32, lr, mu float32) {
+			n := len(w) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					momentumAVX512(w[:n], g[:n], v[:n], lr, mu)
+				} else {
+					momentumAVX2(w[:n], g[:n], v[:n], lr, mu)
+				}
+			}
+			momentum32Go(w[n:], g[n:], v[n:], lr, mu)
+		},
 	}
 }
 

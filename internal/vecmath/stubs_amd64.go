@@ -94,6 +94,11 @@ func lstmBackwardAVX2(gates []float32, cPrev []float32, tc []float32, dh []float
 //go:noescape
 func gruBackwardAVX2(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)
 
+// momentumAVX2 sets v to mu·v + g and w to w − lr·v over the whole vectors of w.
+//
+//go:noescape
+func momentumAVX2(w []float32, g []float32, v []float32, lr float32, mu float32)
+
 // expAVX512 applies exp to the first len(dst)/16·16 elements of x.
 //
 //go:noescape
@@ -183,3 +188,8 @@ func lstmBackwardAVX512(gates []float32, cPrev []float32, tc []float32, dh []flo
 //
 //go:noescape
 func gruBackwardAVX512(gates []float32, hp []float32, hPrev []float32, dh []float32, dxp []float32, dhp []float32, dhPrev []float32, n int)
+
+// momentumAVX512 sets v to mu·v + g and w to w − lr·v over the whole vectors of w.
+//
+//go:noescape
+func momentumAVX512(w []float32, g []float32, v []float32, lr float32, mu float32)

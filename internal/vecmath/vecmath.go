@@ -139,6 +139,20 @@ func Axpy32(dst []float32, a float32, x []float32) {
 	kern.axpy32(dst, a, x)
 }
 
+// Momentum32 is the heavy-ball step of SGD with momentum (torch.optim.SGD with zero dampening
+// and no weight decay) in one pass over the parameters w, their gradient g and the velocity v:
+//
+//	v[i] = mu·v[i] + g[i]
+//	w[i] -= lr·v[i]
+//
+// Every implementation multiplies and adds separately (no fused multiply-add), so the result is
+// bit for bit that of the plain float32 loop. g and v must be as long as w.
+func Momentum32(w, g, v []float32, lr, mu float32) {
+	checkLen("Momentum32", len(w), len(g))
+	checkLen("Momentum32", len(w), len(v))
+	kern.momentum32(w, g, v, lr, mu)
+}
+
 // Mul32 sets dst to the elementwise product of a and b: dst[i] = a[i]·b[i]. dst may alias a or b.
 func Mul32(dst, a, b []float32) {
 	checkLen("Mul32", len(dst), len(a))

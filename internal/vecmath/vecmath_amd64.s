@@ -1511,6 +1511,62 @@ gruBackwardAVX2_done:
 	VZEROUPPER
 	RET
 
+// func momentumAVX2(w []float32, g []float32, v []float32, lr float32, mu float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·momentumAVX2(SB), NOSPLIT, $0-80
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	MOVSS        lr+72(FP), X0
+	MOVSS        mu+76(FP), X1
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS X1, Y1
+	SHRQ         $0x03, CX
+
+momentumAVX2_big:
+	CMPQ    CX, $0x00000002
+	JB      momentumAVX2_one
+	VMULPS  (BX), Y1, Y2
+	VADDPS  (DX), Y2, Y2
+	VMOVUPS Y2, (BX)
+	VMULPS  Y2, Y0, Y2
+	VMOVUPS (AX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (AX)
+	VMULPS  32(BX), Y1, Y2
+	VADDPS  32(DX), Y2, Y2
+	VMOVUPS Y2, 32(BX)
+	VMULPS  Y2, Y0, Y2
+	VMOVUPS 32(AX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, 32(AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000002, CX
+	JMP     momentumAVX2_big
+
+momentumAVX2_one:
+	TESTQ   CX, CX
+	JZ      momentumAVX2_done
+	VMULPS  (BX), Y1, Y2
+	VADDPS  (DX), Y2, Y2
+	VMOVUPS Y2, (BX)
+	VMULPS  Y2, Y0, Y2
+	VMOVUPS (AX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	DECQ    CX
+	JMP     momentumAVX2_one
+
+momentumAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
@@ -2570,5 +2626,61 @@ gruBackwardAVX512_loop:
 	JNZ          gruBackwardAVX512_loop
 
 gruBackwardAVX512_done:
+	VZEROUPPER
+	RET
+
+// func momentumAVX512(w []float32, g []float32, v []float32, lr float32, mu float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·momentumAVX512(SB), NOSPLIT, $0-80
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	MOVSS        lr+72(FP), X0
+	MOVSS        mu+76(FP), X1
+	VBROADCASTSS X0, Z0
+	VBROADCASTSS X1, Z1
+	SHRQ         $0x04, CX
+
+momentumAVX512_big:
+	CMPQ    CX, $0x00000002
+	JB      momentumAVX512_one
+	VMULPS  (BX), Z1, Z2
+	VADDPS  (DX), Z2, Z2
+	VMOVUPS Z2, (BX)
+	VMULPS  Z2, Z0, Z2
+	VMOVUPS (AX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, (AX)
+	VMULPS  64(BX), Z1, Z2
+	VADDPS  64(DX), Z2, Z2
+	VMOVUPS Z2, 64(BX)
+	VMULPS  Z2, Z0, Z2
+	VMOVUPS 64(AX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, 64(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000002, CX
+	JMP     momentumAVX512_big
+
+momentumAVX512_one:
+	TESTQ   CX, CX
+	JZ      momentumAVX512_done
+	VMULPS  (BX), Z1, Z2
+	VADDPS  (DX), Z2, Z2
+	VMOVUPS Z2, (BX)
+	VMULPS  Z2, Z0, Z2
+	VMOVUPS (AX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	DECQ    CX
+	JMP     momentumAVX512_one
+
+momentumAVX512_done:
 	VZEROUPPER
 	RET

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gorgonia.org/gorgonia"
+
+	"github.com/gorgonia-zoo/modelzoo/internal/vecmath"
 )
 
 // float is the element type the solvers work on.
@@ -95,6 +97,11 @@ func (s *Momentum) update64(w, g []float64, sl [][]float64, _ int) {
 	momentumUpdate(w, g, sl[0], s.opts.LR, s.opts.Momentum, s.opts.WeightDecay, false)
 }
 func (s *Momentum) update32(w, g []float32, sl [][]float32, _ int) {
+	if s.opts.WeightDecay == 0 {
+		// One vector pass, bit for bit the loop below without weight decay.
+		vecmath.Momentum32(w, g, sl[0], float32(s.opts.LR), float32(s.opts.Momentum))
+		return
+	}
 	momentumUpdate(w, g, sl[0], float32(s.opts.LR), float32(s.opts.Momentum), float32(s.opts.WeightDecay), false)
 }
 

@@ -803,6 +803,36 @@ func (s *isa) gruBackward() {
 	})
 }
 
+// momentum emits func(w, g, v []float32, lr, mu float32): the heavy-ball update v ← μ·v + g,
+// w ← w − lr·v over the whole vectors of w, in separate multiplies and adds (no fused
+// multiply-add), so that it equals the plain float32 loop bit for bit.
+func (s *isa) momentum() {
+	name := "momentum" + s.name
+	text(name, "func(w, g, v []float32, lr, mu float32)")
+	Doc(name + " sets v to mu·v + g and w to w − lr·v over the whole vectors of w.")
+	w := Load(Param("w").Base(), GP64())
+	n := Load(Param("w").Len(), GP64())
+	g := Load(Param("g").Base(), GP64())
+	v := Load(Param("v").Base(), GP64())
+	lx := Load(Param("lr"), XMM())
+	mx := Load(Param("mu"), XMM())
+	lv, mv := s.vec(), s.vec()
+	VBROADCASTSS(lx, lv)
+	VBROADCASTSS(mx, mv)
+	as := []VecVirtual{s.vec(), s.vec()}
+	bs := []VecVirtual{s.vec(), s.vec()}
+	s.stream(name, n, []Register{w, g, v}, 2, func(off int) {
+		a, b := as[off/(4*s.w)], bs[off/(4*s.w)]
+		VMULPS(Mem{Base: v, Disp: off}, mv, a)
+		VADDPS(Mem{Base: g, Disp: off}, a, a)
+		VMOVUPS(a, Mem{Base: v, Disp: off})
+		VMULPS(a, lv, a)
+		VMOVUPS(Mem{Base: w, Disp: off}, b)
+		VSUBPS(a, b, b)
+		VMOVUPS(b, Mem{Base: w, Disp: off})
+	})
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	defineConsts()
@@ -830,6 +860,7 @@ func main() {
 		s.gruForward(all...)
 		s.lstmBackward()
 		s.gruBackward()
+		s.momentum()
 	}
 	Generate()
 }
