@@ -34,7 +34,8 @@ type Graph struct {
 	lossVal, outVal G.Value
 	vm              G.VM
 	regs            *[]G.Value // the VM's CPU registers (nil where they cannot be reached)
-	kept            []G.Value  // the registers' values after the last successful run
+	keep            []bool     // the registers whose values a run may take over from the last
+	kept            []G.Value  // those registers' values after the last successful run
 }
 
 // NewGraph starts an empty graph over the store's tensors for batches of n examples.
@@ -171,7 +172,7 @@ func (g *Graph) Compile() error {
 	} else {
 		g.vm = G.NewTapeMachine(g.G)
 	}
-	g.regs = tapeRegisters(g.vm)
+	g.regs, g.keep = tapeRegisters(g.vm)
 	return nil
 }
 
@@ -194,8 +195,13 @@ func (g *Graph) Run(rng *rand.Rand) error {
 		g.kept = nil
 		return errors.Wrap(err, "nn: running the graph")
 	}
-	if g.regs != nil {
+	if g.regs != nil && len(g.keep) == len(*g.regs) {
 		g.kept = append(g.kept[:0], *g.regs...)
+		for i, k := range g.keep {
+			if !k {
+				g.kept[i] = nil
+			}
+		}
 	}
 	for _, f := range g.after {
 		if err := f(); err != nil {

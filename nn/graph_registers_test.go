@@ -8,7 +8,8 @@ import (
 )
 
 // registerGraph is a training graph of Gorgonia's own ops (matrix product, elementwise Add and
-// Mul, Concat, a node feeding several consumers so that G.Grad sums gradients) on an input x.
+// Mul, Concat, Slice, a node feeding several consumers so that G.Grad sums gradients) on an
+// input x.
 func registerGraph(t *testing.T) (*Graph, *Input, *Tensor) {
 	t.Helper()
 	s := NewStore(tensor.Float64, 2)
@@ -21,7 +22,10 @@ func registerGraph(t *testing.T) (*Graph, *Input, *Tensor) {
 	h := G.Must(G.Mul(x.Node, g.Bind(w)))
 	h2 := G.Must(G.Add(h, G.Must(G.HadamardProd(h, h))))
 	c := G.Must(G.Concat(1, h2, h))
-	loss := G.Must(G.Sum(G.Must(G.Square(c))))
+	// A Slice's gradient adds into a preallocated result (sliceIncrOp), which must never be the
+	// previous run's.
+	sl := G.Must(G.Slice(h2, nil, G.S(1, 3)))
+	loss := G.Must(G.Add(G.Must(G.Sum(G.Must(G.Square(c)))), G.Must(G.Sum(G.Must(G.Square(sl))))))
 	g.SetOutputs(loss, c)
 	return g, x, w
 }
