@@ -260,6 +260,7 @@ func (g *Graph) ValueGrads() []G.ValueGrad { return G.NodesToValueGrads(g.learn)
 
 // Close releases the VM.
 func (g *Graph) Close() error {
+	g.kept = nil
 	if g.vm != nil {
 		return g.vm.Close()
 	}
