@@ -154,10 +154,12 @@ func (op *batchNormOp) Do(vs ...G.Value) (G.Value, error) {
 func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c int) {
 	mean, vari, invstd := op.mean, op.vari, op.invstd
 	if op.train {
+		// Every slice is cut to the row's length so that the loops run without bounds checks.
+		mean, vari = mean[:c], vari[:c]
 		clear(mean)
 		clear(vari)
 		for r := 0; r < n; r++ {
-			for j, v := range x[r*c : (r+1)*c] {
+			for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
 				mean[j] += float64(v)
 			}
 		}
@@ -165,7 +167,7 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 			mean[j] /= float64(n)
 		}
 		for r := 0; r < n; r++ {
-			for j, v := range x[r*c : (r+1)*c] {
+			for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
 				d := float64(v) - mean[j]
 				vari[j] += d * d
 			}
@@ -183,12 +185,15 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 	}
 	// The normalisation in T, from per-feature coefficients: x̂ = (x − μ)·invstd, y = γ·x̂ + β.
 	cf := columns[T](&op.coef, 2*c)
-	mu, inv := cf[:c], cf[c:]
+	mu, inv := cf[:c], cf[c:2*c]
 	for j := range mu {
 		mu[j], inv[j] = T(mean[j]), T(invstd[j])
 	}
+	gamma, beta = gamma[:c], beta[:c]
 	for r := 0; r < n; r++ {
-		xr, hr, yr := x[r*c:(r+1)*c], xh[r*c:(r+1)*c], y[r*c:(r+1)*c]
+		xr, hr, yr := x[r*c:(r+1)*c], xh[r*c:(r+1)*c:(r+1)*c], y[r*c:(r+1)*c:(r+1)*c]
+		hr, yr = hr[:len(xr)], yr[:len(xr)]
+		mu, inv, gamma, beta := mu[:len(xr)], inv[:len(xr)], gamma[:len(xr)], beta[:len(xr)]
 		for j, v := range xr {
 			h := (v - mu[j]) * inv[j]
 			hr[j] = h
@@ -315,12 +320,13 @@ func (op *batchNormGradOp) Do(vs ...G.Value) (G.Value, error) {
 }
 
 func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
-	sdy, sdyx := op.dbeta, op.dgamma
+	sdy, sdyx := op.dbeta[:c], op.dgamma[:c]
 	clear(sdy)
 	clear(sdyx)
 	for r := 0; r < n; r++ {
-		hr := xh[r*c : (r+1)*c]
-		for j, v := range dy[r*c : (r+1)*c] {
+		dr := dy[r*c : (r+1)*c : (r+1)*c]
+		hr, sdy, sdyx := xh[r*c : (r+1)*c : (r+1)*c][:len(dr)], sdy[:len(dr)], sdyx[:len(dr)]
+		for j, v := range dr {
 			sdy[j] += float64(v)
 			sdyx[j] += float64(v) * float64(hr[j])
 		}
@@ -340,8 +346,10 @@ func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
 		}
 	}
 	for r := 0; r < n; r++ {
-		hr, dr := xh[r*c:(r+1)*c], dx[r*c:(r+1)*c]
-		for j, v := range dy[r*c : (r+1)*c] {
+		dyr := dy[r*c : (r+1)*c : (r+1)*c]
+		hr, dr := xh[r*c : (r+1)*c : (r+1)*c][:len(dyr)], dx[r*c : (r+1)*c : (r+1)*c][:len(dyr)]
+		k, a, b := k[:len(dyr)], a[:len(dyr)], b[:len(dyr)]
+		for j, v := range dyr {
 			dr[j] = k[j]*v - a[j] - b[j]*hr[j]
 		}
 	}
