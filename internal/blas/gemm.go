@@ -79,9 +79,26 @@ func gemmParallel[T float](kn *kernel[T], workers int, aT, bT bool, m, n, k int,
 		gemmSerial(kn, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	part := func(lo, hi int) {
+		if byCols {
+			bOff := lo
+			if bT {
+				bOff = lo * ldb
+			}
+			gemmSerial(kn, aT, bT, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+			return
+		}
+		aOff := lo * lda
+		if aT {
+			aOff = lo
+		}
+		gemmSerial(kn, aT, bT, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+	}
+	// The first block runs on the calling goroutine, which would otherwise only wait.
 	var wg sync.WaitGroup
-	lo := 0
-	for w := 0; w < workers; w++ {
+	first := min(total, (units/workers)*unit)
+	lo := first
+	for w := 1; w < workers; w++ {
 		hi := min(total, ((w+1)*units/workers)*unit)
 		if hi <= lo {
 			continue
@@ -91,20 +108,11 @@ func gemmParallel[T float](kn *kernel[T], workers int, aT, bT bool, m, n, k int,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if byCols {
-				bOff := lo0
-				if bT {
-					bOff = lo0 * ldb
-				}
-				gemmSerial(kn, aT, bT, m, hi0-lo0, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo0:], ldc)
-				return
-			}
-			aOff := lo0 * lda
-			if aT {
-				aOff = lo0
-			}
-			gemmSerial(kn, aT, bT, hi0-lo0, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo0*ldc:], ldc)
+			part(lo0, hi0)
 		}()
+	}
+	if first > 0 {
+		part(0, first)
 	}
 	wg.Wait()
 }
