@@ -288,40 +288,11 @@ func (m *Model) Store() *nn.Store { return m.store }
 // must collects the first error of a chain of graph operations.
 type must = recurrent.Must
 
-// cat joins 2-D nodes (N, w_i) along their second axis. Gorgonia differentiates Concat through
-// slices whose hash keeps only the low byte of each bound, so two pieces whose (start, end)
-// agree modulo 256 would be merged: equal widths are therefore joined as (N, k, w) and flattened
-// (bounds k < 256), and unequal ones only when no two pieces collide.
+// cat joins 2-D nodes (N, w_i) along their second axis with nn.ConcatCols, one op whose gradient
+// copies columns back: Gorgonia's own Concat differentiates through slices whose hash keeps only
+// the low byte of each bound, and would merge pieces whose bounds agree modulo 256.
 func cat(xs ...*G.Node) (*G.Node, error) {
-	if len(xs) == 1 {
-		return xs[0], nil
-	}
-	n, w0 := xs[0].Shape()[0], xs[0].Shape()[1]
-	same := true
-	total := 0
-	seen := map[[2]int]bool{}
-	collide := false
-	for _, x := range xs {
-		w := x.Shape()[1]
-		same = same && w == w0
-		key := [2]int{total % 256, (total + w) % 256}
-		collide = collide || seen[key]
-		seen[key] = true
-		total += w
-	}
-	m := &must{}
-	if same {
-		pieces := make([]*G.Node, len(xs))
-		for i, x := range xs {
-			pieces[i] = m.Do(G.Reshape(x, tensor.Shape{n, 1, w0}))
-		}
-		y := m.Do(G.Reshape(m.Do(G.Concat(1, pieces...)), tensor.Shape{n, len(xs) * w0}))
-		return y, errors.Wrap(m.Err, "seq2seq: concatenation")
-	}
-	if collide {
-		return nil, errors.Errorf("seq2seq: cannot concatenate widths that are multiples of 256 safely")
-	}
-	y, err := G.Concat(1, xs...)
+	y, err := nn.ConcatCols(xs...)
 	return y, errors.Wrap(err, "seq2seq: concatenation")
 }
 
@@ -473,14 +444,7 @@ func (m *Model) encodeSteps(g *nn.Graph, n int, e *encoded) (*G.Node, [][]*G.Nod
 	// Batch-major memory: step t of sequence b is row b·T + t.
 	mw := cfg.MemoryWidth()
 	mm := &must{}
-	pieces := make([]*G.Node, T)
-	for t, x := range xs {
-		pieces[t] = mm.Do(G.Reshape(x, tensor.Shape{n, 1, mw}))
-	}
-	all := pieces[0]
-	if T > 1 {
-		all = mm.Do(G.Concat(1, pieces...))
-	}
+	all := mm.Do(nn.ConcatCols(xs...))
 	memory := mm.Do(G.Reshape(all, tensor.Shape{n * T, mw}))
 	if mm.Err != nil {
 		return nil, nil, errors.Wrap(mm.Err, "seq2seq: encoder memory")
