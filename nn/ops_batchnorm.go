@@ -9,6 +9,8 @@ import (
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/modelzoo/internal/vecmath"
 )
 
 // batchNormOp is BatchNorm over the rows of x (N, C) as one op.
@@ -158,19 +160,19 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 		mean, vari = mean[:c], vari[:c]
 		clear(mean)
 		clear(vari)
-		for r := 0; r < n; r++ {
-			for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
-				mean[j] += float64(v)
+		if x32, ok := any(x).([]float32); ok {
+			// The same sums, row by row, in vector loops over the columns.
+			for r := 0; r < n; r++ {
+				vecmath.ColSum64(mean, x32[r*c:(r+1)*c])
 			}
-		}
-		for j := range mean {
-			mean[j] /= float64(n)
-		}
-		for r := 0; r < n; r++ {
-			for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
-				d := float64(v) - mean[j]
-				vari[j] += d * d
+			for j := range mean {
+				mean[j] /= float64(n)
 			}
+			for r := 0; r < n; r++ {
+				vecmath.ColSqDev64(vari, x32[r*c:(r+1)*c], mean)
+			}
+		} else {
+			bnStats(x, mean, vari, n, c)
 		}
 		for j := range vari {
 			vari[j] /= float64(n)
@@ -183,6 +185,31 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 			invstd[j] = 1 / math.Sqrt(vari[j]+op.eps)
 		}
 	}
+	bnNormalize(op, x, gamma, beta, xh, y, n, c)
+}
+
+// bnStats sets mean (zeroed) to the column means of x and adds the squared deviations from them
+// to vari (zeroed).
+func bnStats[T float](x []T, mean, vari []float64, n, c int) {
+	for r := 0; r < n; r++ {
+		for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	for r := 0; r < n; r++ {
+		for j, v := range x[r*c : (r+1)*c : (r+1)*c] {
+			d := float64(v) - mean[j]
+			vari[j] += d * d
+		}
+	}
+}
+
+// bnNormalize writes x̂ and y from the statistics in op.
+func bnNormalize[T float](op *batchNormOp, x, gamma, beta, xh, y []T, n, c int) {
+	mean, invstd := op.mean, op.invstd
 	// The normalisation in T, from per-feature coefficients: x̂ = (x − μ)·invstd, y = γ·x̂ + β.
 	cf := columns[T](&op.coef, 2*c)
 	mu, inv := cf[:c], cf[c:2*c]
@@ -190,6 +217,14 @@ func bnForward[T float](op *batchNormOp, x, gamma, beta, rm, rv, xh, y []T, n, c
 		mu[j], inv[j] = T(mean[j]), T(invstd[j])
 	}
 	gamma, beta = gamma[:c], beta[:c]
+	if x32, ok := any(x).([]float32); ok {
+		mu32, inv32, g32, b32 := any(mu).([]float32), any(inv).([]float32), any(gamma).([]float32), any(beta).([]float32)
+		xh32, y32 := any(xh).([]float32), any(y).([]float32)
+		for r := 0; r < n; r++ {
+			vecmath.BatchNormRow32(xh32[r*c:(r+1)*c], y32[r*c:(r+1)*c], x32[r*c:(r+1)*c], mu32, inv32, g32, b32)
+		}
+		return
+	}
 	for r := 0; r < n; r++ {
 		xr, hr, yr := x[r*c:(r+1)*c], xh[r*c:(r+1)*c:(r+1)*c], y[r*c:(r+1)*c:(r+1)*c]
 		hr, yr = hr[:len(xr)], yr[:len(xr)]
@@ -323,7 +358,11 @@ func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
 	sdy, sdyx := op.dbeta[:c], op.dgamma[:c]
 	clear(sdy)
 	clear(sdyx)
-	for r := 0; r < n; r++ {
+	dy32, f32 := any(dy).([]float32)
+	for r := 0; r < n && f32; r++ {
+		vecmath.ColSumProd64(sdy, sdyx, dy32[r*c:(r+1)*c], any(xh).([]float32)[r*c:(r+1)*c])
+	}
+	for r := 0; r < n && !f32; r++ {
 		dr := dy[r*c : (r+1)*c : (r+1)*c]
 		hr, sdy, sdyx := xh[r*c : (r+1)*c : (r+1)*c][:len(dr)], sdy[:len(dr)], sdyx[:len(dr)]
 		for j, v := range dr {
@@ -344,6 +383,14 @@ func bnBackward[T float](op *batchNormGradOp, dy, gamma, xh, dx []T, n, c int) {
 		if op.fwd.train {
 			a[j], b[j] = T(kj*sdy[j]/nf), T(kj*sdyx[j]/nf)
 		}
+	}
+	if f32 {
+		xh32, dx32 := any(xh).([]float32), any(dx).([]float32)
+		k32, a32, b32 := any(k).([]float32), any(a).([]float32), any(b).([]float32)
+		for r := 0; r < n; r++ {
+			vecmath.BatchNormGradRow32(dx32[r*c:(r+1)*c], dy32[r*c:(r+1)*c], xh32[r*c:(r+1)*c], k32, a32, b32)
+		}
+		return
 	}
 	for r := 0; r < n; r++ {
 		dyr := dy[r*c : (r+1)*c : (r+1)*c]

@@ -26,6 +26,11 @@ var goKernels = kernels{
 	tanhBackward32: tanhBackwardGo[float32],
 	sigBackward32:  sigmoidBackwardGo[float32],
 	momentum32:     momentum32Go,
+	colSum64:       colSum64Go,
+	colSqDev64:     colSqDev64Go,
+	colSumProd64:   colSumProd64Go,
+	bnRow32:        bnRow32Go,
+	bnGradRow32:    bnGradRow32Go,
 	shiftExp32: func(dst, x []float32, s float32) {
 		for i, v := range x[:len(dst)] {
 			dst[i] = expf(v + s)
@@ -173,5 +178,46 @@ func momentum32Go(w, g, v []float32, lr, mu float32) {
 		// The conversions keep the compiler from fusing the multiply and the add.
 		v[i] = float32(mu*v[i]) + g[i]
 		w[i] -= float32(lr * v[i])
+	}
+}
+
+func colSum64Go(acc []float64, x []float32) {
+	x = x[:len(acc)]
+	for j, v := range x {
+		acc[j] += float64(v)
+	}
+}
+
+func colSqDev64Go(acc []float64, x []float32, mean []float64) {
+	x, mean = x[:len(acc)], mean[:len(acc)]
+	for j, v := range x {
+		d := float64(v) - mean[j]
+		acc[j] += float64(d * d)
+	}
+}
+
+func colSumProd64Go(s1, s2 []float64, x, y []float32) {
+	s2, x, y = s2[:len(s1)], x[:len(s1)], y[:len(s1)]
+	for j, v := range x {
+		s1[j] += float64(v)
+		s2[j] += float64(float64(v) * float64(y[j]))
+	}
+}
+
+func bnRow32Go(xh, y, x, mu, inv, gamma, beta []float32) {
+	n := len(xh)
+	y, x, mu, inv, gamma, beta = y[:n], x[:n], mu[:n], inv[:n], gamma[:n], beta[:n]
+	for j, v := range x {
+		h := float32(v-mu[j]) * inv[j]
+		xh[j] = h
+		y[j] = float32(gamma[j]*h) + beta[j]
+	}
+}
+
+func bnGradRow32Go(dx, dy, xh, k, a, b []float32) {
+	n := len(dx)
+	dy, xh, k, a, b = dy[:n], xh[:n], k[:n], a[:n], b[:n]
+	for j, v := range dy {
+		dx[j] = (float32(k[j]*v) - a[j]) - float32(b[j]*xh[j])
 	}
 }

@@ -30,6 +30,11 @@ type kernels struct {
 	tanhBackward32 func(dx, y, dy []float32)
 	sigBackward32  func(dx, y, dy []float32)
 	momentum32     func(w, g, v []float32, lr, mu float32)
+	colSum64       func(acc []float64, x []float32)
+	colSqDev64     func(acc []float64, x []float32, mean []float64)
+	colSumProd64   func(s1, s2 []float64, x, y []float32)
+	bnRow32        func(xh, y, x, mu, inv, gamma, beta []float32)
+	bnGradRow32    func(dx, dy, xh, k, a, b []float32)
 }
 
 // kern is the implementation in use: the best the processor supports, or the one named by the

@@ -98,6 +98,61 @@ func asmKernels(name string, isa int) kernels {
 			}
 			momentum32Go(w[n:], g[n:], v[n:], lr, mu)
 		},
+		colSum64: func(acc []float64, x []float32) {
+			n := len(acc) &^ (width(isa)/2 - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					colSumAVX512(acc[:n], x[:n])
+				} else {
+					colSumAVX2(acc[:n], x[:n])
+				}
+			}
+			colSum64Go(acc[n:], x[n:])
+		},
+		colSqDev64: func(acc []float64, x []float32, mean []float64) {
+			n := len(acc) &^ (width(isa)/2 - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					colSqDevAVX512(acc[:n], x[:n], mean[:n])
+				} else {
+					colSqDevAVX2(acc[:n], x[:n], mean[:n])
+				}
+			}
+			colSqDev64Go(acc[n:], x[n:], mean[n:])
+		},
+		colSumProd64: func(s1, s2 []float64, x, y []float32) {
+			n := len(s1) &^ (width(isa)/2 - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					colSumProdAVX512(s1[:n], s2[:n], x[:n], y[:n])
+				} else {
+					colSumProdAVX2(s1[:n], s2[:n], x[:n], y[:n])
+				}
+			}
+			colSumProd64Go(s1[n:], s2[n:], x[n:], y[n:])
+		},
+		bnRow32: func(xh, y, x, mu, inv, gamma, beta []float32) {
+			n := len(xh) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					bnRowAVX512(xh[:n], y[:n], x[:n], mu[:n], inv[:n], gamma[:n], beta[:n])
+				} else {
+					bnRowAVX2(xh[:n], y[:n], x[:n], mu[:n], inv[:n], gamma[:n], beta[:n])
+				}
+			}
+			bnRow32Go(xh[n:], y[n:], x[n:], mu[n:], inv[n:], gamma[n:], beta[n:])
+		},
+		bnGradRow32: func(dx, dy, xh, k, a, b []float32) {
+			n := len(dx) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					bnGradRowAVX512(dx[:n], dy[:n], xh[:n], k[:n], a[:n], b[:n])
+				} else {
+					bnGradRowAVX2(dx[:n], dy[:n], xh[:n], k[:n], a[:n], b[:n])
+				}
+			}
+			bnGradRow32Go(dx[n:], dy[n:], xh[n:], k[n:], a[n:], b[n:])
+		},
 	}
 }
 

@@ -99,6 +99,31 @@ func gruBackwardAVX2(gates []float32, hp []float32, hPrev []float32, dh []float3
 //go:noescape
 func momentumAVX2(w []float32, g []float32, v []float32, lr float32, mu float32)
 
+// colSumAVX2 adds x, widened to float64, to acc over the whole half-vectors of acc.
+//
+//go:noescape
+func colSumAVX2(acc []float64, x []float32)
+
+// colSqDevAVX2 adds (float64(x) − mean)² to acc over the whole half-vectors of acc.
+//
+//go:noescape
+func colSqDevAVX2(acc []float64, x []float32, mean []float64)
+
+// colSumProdAVX2 adds x to s1 and x·y to s2, widened to float64, over the whole half-vectors of s1.
+//
+//go:noescape
+func colSumProdAVX2(s1 []float64, s2 []float64, x []float32, y []float32)
+
+// bnRowAVX2 normalises one row of BatchNorm over the whole vectors of xh.
+//
+//go:noescape
+func bnRowAVX2(xh []float32, y []float32, x []float32, mu []float32, inv []float32, gamma []float32, beta []float32)
+
+// bnGradRowAVX2 sets one row of BatchNorm's input gradient over the whole vectors of dx.
+//
+//go:noescape
+func bnGradRowAVX2(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)
+
 // expAVX512 applies exp to the first len(dst)/16·16 elements of x.
 //
 //go:noescape
@@ -193,3 +218,28 @@ func gruBackwardAVX512(gates []float32, hp []float32, hPrev []float32, dh []floa
 //
 //go:noescape
 func momentumAVX512(w []float32, g []float32, v []float32, lr float32, mu float32)
+
+// colSumAVX512 adds x, widened to float64, to acc over the whole half-vectors of acc.
+//
+//go:noescape
+func colSumAVX512(acc []float64, x []float32)
+
+// colSqDevAVX512 adds (float64(x) − mean)² to acc over the whole half-vectors of acc.
+//
+//go:noescape
+func colSqDevAVX512(acc []float64, x []float32, mean []float64)
+
+// colSumProdAVX512 adds x to s1 and x·y to s2, widened to float64, over the whole half-vectors of s1.
+//
+//go:noescape
+func colSumProdAVX512(s1 []float64, s2 []float64, x []float32, y []float32)
+
+// bnRowAVX512 normalises one row of BatchNorm over the whole vectors of xh.
+//
+//go:noescape
+func bnRowAVX512(xh []float32, y []float32, x []float32, mu []float32, inv []float32, gamma []float32, beta []float32)
+
+// bnGradRowAVX512 sets one row of BatchNorm's input gradient over the whole vectors of dx.
+//
+//go:noescape
+func bnGradRowAVX512(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)

@@ -153,6 +153,50 @@ func Momentum32(w, g, v []float32, lr, mu float32) {
 	kern.momentum32(w, g, v, lr, mu)
 }
 
+// The row loops of BatchNorm over a (N, C) batch, one row of C features at a time. The statistics
+// are summed in float64 column by column in row order, so the results are bit for bit those of
+// the plain loops (the vectors run over the columns); every operation is rounded on its own (no
+// fused multiply-add). All slices must be as long as the first.
+
+// ColSum64 adds a row to the column sums: acc[j] += float64(x[j]).
+func ColSum64(acc []float64, x []float32) {
+	checkLen("ColSum64", len(acc), len(x))
+	kern.colSum64(acc, x)
+}
+
+// ColSqDev64 adds a row's squared deviations: d = float64(x[j]) − mean[j], acc[j] += d·d.
+func ColSqDev64(acc []float64, x []float32, mean []float64) {
+	checkLen("ColSqDev64", len(acc), len(x))
+	checkLen("ColSqDev64", len(acc), len(mean))
+	kern.colSqDev64(acc, x, mean)
+}
+
+// ColSumProd64 adds a row to the column sums of x and of x·y:
+// s1[j] += float64(x[j]), s2[j] += float64(x[j])·float64(y[j]).
+func ColSumProd64(s1, s2 []float64, x, y []float32) {
+	checkLen("ColSumProd64", len(s1), len(s2))
+	checkLen("ColSumProd64", len(s1), len(x))
+	checkLen("ColSumProd64", len(s1), len(y))
+	kern.colSumProd64(s1, s2, x, y)
+}
+
+// BatchNormRow32 normalises one row: h = (x[j] − mu[j])·inv[j], xh[j] = h,
+// y[j] = gamma[j]·h + beta[j].
+func BatchNormRow32(xh, y, x, mu, inv, gamma, beta []float32) {
+	for _, m := range [][]float32{y, x, mu, inv, gamma, beta} {
+		checkLen("BatchNormRow32", len(xh), len(m))
+	}
+	kern.bnRow32(xh, y, x, mu, inv, gamma, beta)
+}
+
+// BatchNormGradRow32 sets one row of the input gradient: dx[j] = (k[j]·dy[j] − a[j]) − b[j]·xh[j].
+func BatchNormGradRow32(dx, dy, xh, k, a, b []float32) {
+	for _, m := range [][]float32{dy, xh, k, a, b} {
+		checkLen("BatchNormGradRow32", len(dx), len(m))
+	}
+	kern.bnGradRow32(dx, dy, xh, k, a, b)
+}
+
 // Mul32 sets dst to the elementwise product of a and b: dst[i] = a[i]·b[i]. dst may alias a or b.
 func Mul32(dst, a, b []float32) {
 	checkLen("Mul32", len(dst), len(a))

@@ -1567,6 +1567,198 @@ momentumAVX2_done:
 	VZEROUPPER
 	RET
 
+// func colSumAVX2(acc []float64, x []float32)
+// Requires: AVX
+TEXT ·colSumAVX2(SB), NOSPLIT, $0-48
+	MOVQ acc_base+0(FP), AX
+	MOVQ acc_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	SHRQ $0x02, CX
+
+colSumAVX2_loop:
+	TESTQ     CX, CX
+	JZ        colSumAVX2_done
+	VCVTPS2PD (DX), Y0
+	VADDPD    (AX), Y0, Y0
+	VMOVUPD   Y0, (AX)
+	ADDQ      $0x00000010, DX
+	ADDQ      $0x00000020, AX
+	DECQ      CX
+	JMP       colSumAVX2_loop
+
+colSumAVX2_done:
+	VZEROUPPER
+	RET
+
+// func colSqDevAVX2(acc []float64, x []float32, mean []float64)
+// Requires: AVX
+TEXT ·colSqDevAVX2(SB), NOSPLIT, $0-72
+	MOVQ acc_base+0(FP), AX
+	MOVQ acc_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ mean_base+48(FP), BX
+	SHRQ $0x02, CX
+
+colSqDevAVX2_loop:
+	TESTQ     CX, CX
+	JZ        colSqDevAVX2_done
+	VCVTPS2PD (DX), Y0
+	VSUBPD    (BX), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VADDPD    (AX), Y0, Y0
+	VMOVUPD   Y0, (AX)
+	ADDQ      $0x00000010, DX
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, BX
+	DECQ      CX
+	JMP       colSqDevAVX2_loop
+
+colSqDevAVX2_done:
+	VZEROUPPER
+	RET
+
+// func colSumProdAVX2(s1 []float64, s2 []float64, x []float32, y []float32)
+// Requires: AVX
+TEXT ·colSumProdAVX2(SB), NOSPLIT, $0-96
+	MOVQ s1_base+0(FP), AX
+	MOVQ s1_len+8(FP), CX
+	MOVQ s2_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ y_base+72(FP), SI
+	SHRQ $0x02, CX
+
+colSumProdAVX2_loop:
+	TESTQ     CX, CX
+	JZ        colSumProdAVX2_done
+	VCVTPS2PD (BX), Y0
+	VCVTPS2PD (SI), Y1
+	VADDPD    (AX), Y0, Y2
+	VMOVUPD   Y2, (AX)
+	VMULPD    Y1, Y0, Y0
+	VADDPD    (DX), Y0, Y0
+	VMOVUPD   Y0, (DX)
+	ADDQ      $0x00000010, BX
+	ADDQ      $0x00000010, SI
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, DX
+	DECQ      CX
+	JMP       colSumProdAVX2_loop
+
+colSumProdAVX2_done:
+	VZEROUPPER
+	RET
+
+// func bnRowAVX2(xh []float32, y []float32, x []float32, mu []float32, inv []float32, gamma []float32, beta []float32)
+// Requires: AVX
+TEXT ·bnRowAVX2(SB), NOSPLIT, $0-168
+	MOVQ xh_base+0(FP), AX
+	MOVQ xh_len+8(FP), CX
+	MOVQ y_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ mu_base+72(FP), SI
+	MOVQ inv_base+96(FP), DI
+	MOVQ gamma_base+120(FP), R8
+	MOVQ beta_base+144(FP), R9
+	SHRQ $0x03, CX
+
+bnRowAVX2_big:
+	CMPQ    CX, $0x00000001
+	JB      bnRowAVX2_one
+	VMOVUPS (BX), Y0
+	VSUBPS  (SI), Y0, Y0
+	VMULPS  (DI), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMULPS  (R8), Y0, Y0
+	VADDPS  (R9), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000001, CX
+	JMP     bnRowAVX2_big
+
+bnRowAVX2_one:
+	TESTQ   CX, CX
+	JZ      bnRowAVX2_done
+	VMOVUPS (BX), Y0
+	VSUBPS  (SI), Y0, Y0
+	VMULPS  (DI), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMULPS  (R8), Y0, Y0
+	VADDPS  (R9), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R9
+	DECQ    CX
+	JMP     bnRowAVX2_one
+
+bnRowAVX2_done:
+	VZEROUPPER
+	RET
+
+// func bnGradRowAVX2(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·bnGradRowAVX2(SB), NOSPLIT, $0-144
+	MOVQ dx_base+0(FP), AX
+	MOVQ dx_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ xh_base+48(FP), BX
+	MOVQ k_base+72(FP), SI
+	MOVQ a_base+96(FP), DI
+	MOVQ b_base+120(FP), R8
+	SHRQ $0x03, CX
+
+bnGradRowAVX2_big:
+	CMPQ    CX, $0x00000001
+	JB      bnGradRowAVX2_one
+	VMOVUPS (DX), Y0
+	VMULPS  (SI), Y0, Y0
+	VSUBPS  (DI), Y0, Y0
+	VMOVUPS (BX), Y1
+	VMULPS  (R8), Y1, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000001, CX
+	JMP     bnGradRowAVX2_big
+
+bnGradRowAVX2_one:
+	TESTQ   CX, CX
+	JZ      bnGradRowAVX2_done
+	VMOVUPS (DX), Y0
+	VMULPS  (SI), Y0, Y0
+	VSUBPS  (DI), Y0, Y0
+	VMOVUPS (BX), Y1
+	VMULPS  (R8), Y1, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	DECQ    CX
+	JMP     bnGradRowAVX2_one
+
+bnGradRowAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
@@ -2682,5 +2874,197 @@ momentumAVX512_one:
 	JMP     momentumAVX512_one
 
 momentumAVX512_done:
+	VZEROUPPER
+	RET
+
+// func colSumAVX512(acc []float64, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·colSumAVX512(SB), NOSPLIT, $0-48
+	MOVQ acc_base+0(FP), AX
+	MOVQ acc_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	SHRQ $0x03, CX
+
+colSumAVX512_loop:
+	TESTQ     CX, CX
+	JZ        colSumAVX512_done
+	VCVTPS2PD (DX), Z0
+	VADDPD    (AX), Z0, Z0
+	VMOVUPD   Z0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000040, AX
+	DECQ      CX
+	JMP       colSumAVX512_loop
+
+colSumAVX512_done:
+	VZEROUPPER
+	RET
+
+// func colSqDevAVX512(acc []float64, x []float32, mean []float64)
+// Requires: AVX, AVX512F
+TEXT ·colSqDevAVX512(SB), NOSPLIT, $0-72
+	MOVQ acc_base+0(FP), AX
+	MOVQ acc_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ mean_base+48(FP), BX
+	SHRQ $0x03, CX
+
+colSqDevAVX512_loop:
+	TESTQ     CX, CX
+	JZ        colSqDevAVX512_done
+	VCVTPS2PD (DX), Z0
+	VSUBPD    (BX), Z0, Z0
+	VMULPD    Z0, Z0, Z0
+	VADDPD    (AX), Z0, Z0
+	VMOVUPD   Z0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, BX
+	DECQ      CX
+	JMP       colSqDevAVX512_loop
+
+colSqDevAVX512_done:
+	VZEROUPPER
+	RET
+
+// func colSumProdAVX512(s1 []float64, s2 []float64, x []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·colSumProdAVX512(SB), NOSPLIT, $0-96
+	MOVQ s1_base+0(FP), AX
+	MOVQ s1_len+8(FP), CX
+	MOVQ s2_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ y_base+72(FP), SI
+	SHRQ $0x03, CX
+
+colSumProdAVX512_loop:
+	TESTQ     CX, CX
+	JZ        colSumProdAVX512_done
+	VCVTPS2PD (BX), Z0
+	VCVTPS2PD (SI), Z1
+	VADDPD    (AX), Z0, Z2
+	VMOVUPD   Z2, (AX)
+	VMULPD    Z1, Z0, Z0
+	VADDPD    (DX), Z0, Z0
+	VMOVUPD   Z0, (DX)
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, DX
+	DECQ      CX
+	JMP       colSumProdAVX512_loop
+
+colSumProdAVX512_done:
+	VZEROUPPER
+	RET
+
+// func bnRowAVX512(xh []float32, y []float32, x []float32, mu []float32, inv []float32, gamma []float32, beta []float32)
+// Requires: AVX, AVX512F
+TEXT ·bnRowAVX512(SB), NOSPLIT, $0-168
+	MOVQ xh_base+0(FP), AX
+	MOVQ xh_len+8(FP), CX
+	MOVQ y_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ mu_base+72(FP), SI
+	MOVQ inv_base+96(FP), DI
+	MOVQ gamma_base+120(FP), R8
+	MOVQ beta_base+144(FP), R9
+	SHRQ $0x04, CX
+
+bnRowAVX512_big:
+	CMPQ    CX, $0x00000001
+	JB      bnRowAVX512_one
+	VMOVUPS (BX), Z0
+	VSUBPS  (SI), Z0, Z0
+	VMULPS  (DI), Z0, Z0
+	VMOVUPS Z0, (AX)
+	VMULPS  (R8), Z0, Z0
+	VADDPS  (R9), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000001, CX
+	JMP     bnRowAVX512_big
+
+bnRowAVX512_one:
+	TESTQ   CX, CX
+	JZ      bnRowAVX512_done
+	VMOVUPS (BX), Z0
+	VSUBPS  (SI), Z0, Z0
+	VMULPS  (DI), Z0, Z0
+	VMOVUPS Z0, (AX)
+	VMULPS  (R8), Z0, Z0
+	VADDPS  (R9), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
+	DECQ    CX
+	JMP     bnRowAVX512_one
+
+bnRowAVX512_done:
+	VZEROUPPER
+	RET
+
+// func bnGradRowAVX512(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·bnGradRowAVX512(SB), NOSPLIT, $0-144
+	MOVQ dx_base+0(FP), AX
+	MOVQ dx_len+8(FP), CX
+	MOVQ dy_base+24(FP), DX
+	MOVQ xh_base+48(FP), BX
+	MOVQ k_base+72(FP), SI
+	MOVQ a_base+96(FP), DI
+	MOVQ b_base+120(FP), R8
+	SHRQ $0x04, CX
+
+bnGradRowAVX512_big:
+	CMPQ    CX, $0x00000001
+	JB      bnGradRowAVX512_one
+	VMOVUPS (DX), Z0
+	VMULPS  (SI), Z0, Z0
+	VSUBPS  (DI), Z0, Z0
+	VMOVUPS (BX), Z1
+	VMULPS  (R8), Z1, Z1
+	VSUBPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000001, CX
+	JMP     bnGradRowAVX512_big
+
+bnGradRowAVX512_one:
+	TESTQ   CX, CX
+	JZ      bnGradRowAVX512_done
+	VMOVUPS (DX), Z0
+	VMULPS  (SI), Z0, Z0
+	VSUBPS  (DI), Z0, Z0
+	VMOVUPS (BX), Z1
+	VMULPS  (R8), Z1, Z1
+	VSUBPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	DECQ    CX
+	JMP     bnGradRowAVX512_one
+
+bnGradRowAVX512_done:
 	VZEROUPPER
 	RET

@@ -833,6 +833,142 @@ func (s *isa) momentum() {
 	})
 }
 
+// halfLoop emits a loop over the whole half-vectors of n float32 (w/2 of them, widened to w/2
+// float64 in a full register): body works at the float32 pointers p32 and the float64 pointers
+// p64, which move by one half-vector after it.
+func (s *isa) halfLoop(name string, n Register, p32, p64 []Register, body func()) {
+	h := s.w / 2
+	shift := 2 // AVX2: 4 float64 per YMM
+	if s.avx512 {
+		shift = 3
+	}
+	SHRQ(U8(shift), n)
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	body()
+	for _, p := range p32 {
+		ADDQ(U32(4*h), p)
+	}
+	for _, p := range p64 {
+		ADDQ(U32(8*h), p)
+	}
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// colSum emits func(acc []float64, x []float32): acc[j] += float64(x[j]), the column sums of
+// BatchNorm's statistics one row at a time, over the whole half-vectors of acc.
+func (s *isa) colSum() {
+	name := "colSum" + s.name
+	text(name, "func(acc []float64, x []float32)")
+	Doc(name + " adds x, widened to float64, to acc over the whole half-vectors of acc.")
+	acc := Load(Param("acc").Base(), GP64())
+	n := Load(Param("acc").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	s.halfLoop(name, n, []Register{x}, []Register{acc}, func() {
+		v := s.vec()
+		VCVTPS2PD(Mem{Base: x}, v)
+		VADDPD(Mem{Base: acc}, v, v)
+		VMOVUPD(v, Mem{Base: acc})
+	})
+}
+
+// colSqDev emits func(acc []float64, x []float32, mean []float64): d = float64(x[j]) − mean[j],
+// acc[j] += d·d (multiply and add apart, as the Go loop).
+func (s *isa) colSqDev() {
+	name := "colSqDev" + s.name
+	text(name, "func(acc []float64, x []float32, mean []float64)")
+	Doc(name + " adds (float64(x) − mean)² to acc over the whole half-vectors of acc.")
+	acc := Load(Param("acc").Base(), GP64())
+	n := Load(Param("acc").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	mean := Load(Param("mean").Base(), GP64())
+	s.halfLoop(name, n, []Register{x}, []Register{acc, mean}, func() {
+		v := s.vec()
+		VCVTPS2PD(Mem{Base: x}, v)
+		VSUBPD(Mem{Base: mean}, v, v)
+		VMULPD(v, v, v)
+		VADDPD(Mem{Base: acc}, v, v)
+		VMOVUPD(v, Mem{Base: acc})
+	})
+}
+
+// colSumProd emits func(s1, s2 []float64, x, y []float32): s1[j] += float64(x[j]),
+// s2[j] += float64(x[j])·float64(y[j]) (multiply and add apart).
+func (s *isa) colSumProd() {
+	name := "colSumProd" + s.name
+	text(name, "func(s1, s2 []float64, x, y []float32)")
+	Doc(name + " adds x to s1 and x·y to s2, widened to float64, over the whole half-vectors of s1.")
+	s1 := Load(Param("s1").Base(), GP64())
+	n := Load(Param("s1").Len(), GP64())
+	s2 := Load(Param("s2").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	s.halfLoop(name, n, []Register{x, y}, []Register{s1, s2}, func() {
+		v, u, t := s.vec(), s.vec(), s.vec()
+		VCVTPS2PD(Mem{Base: x}, v)
+		VCVTPS2PD(Mem{Base: y}, u)
+		VADDPD(Mem{Base: s1}, v, t)
+		VMOVUPD(t, Mem{Base: s1})
+		VMULPD(u, v, v)
+		VADDPD(Mem{Base: s2}, v, v)
+		VMOVUPD(v, Mem{Base: s2})
+	})
+}
+
+// bnRow emits func(xh, y, x, mu, inv, gamma, beta []float32): h = (x − mu)·inv, xh = h,
+// y = gamma·h + beta, in separate multiplies and adds, over the whole vectors of xh.
+func (s *isa) bnRow() {
+	name := "bnRow" + s.name
+	text(name, "func(xh, y, x, mu, inv, gamma, beta []float32)")
+	Doc(name + " normalises one row of BatchNorm over the whole vectors of xh.")
+	xh := Load(Param("xh").Base(), GP64())
+	n := Load(Param("xh").Len(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	mu := Load(Param("mu").Base(), GP64())
+	inv := Load(Param("inv").Base(), GP64())
+	gm := Load(Param("gamma").Base(), GP64())
+	bt := Load(Param("beta").Base(), GP64())
+	s.stream(name, n, []Register{xh, y, x, mu, inv, gm, bt}, 1, func(off int) {
+		h := s.loadv(Mem{Base: x, Disp: off})
+		VSUBPS(Mem{Base: mu, Disp: off}, h, h)
+		VMULPS(Mem{Base: inv, Disp: off}, h, h)
+		VMOVUPS(h, Mem{Base: xh, Disp: off})
+		VMULPS(Mem{Base: gm, Disp: off}, h, h)
+		VADDPS(Mem{Base: bt, Disp: off}, h, h)
+		VMOVUPS(h, Mem{Base: y, Disp: off})
+	})
+}
+
+// bnGradRow emits func(dx, dy, xh, k, a, b []float32): dx = (k·dy − a) − b·xh, in separate
+// multiplies and adds, over the whole vectors of dx.
+func (s *isa) bnGradRow() {
+	name := "bnGradRow" + s.name
+	text(name, "func(dx, dy, xh, k, a, b []float32)")
+	Doc(name + " sets one row of BatchNorm's input gradient over the whole vectors of dx.")
+	dx := Load(Param("dx").Base(), GP64())
+	n := Load(Param("dx").Len(), GP64())
+	dy := Load(Param("dy").Base(), GP64())
+	xh := Load(Param("xh").Base(), GP64())
+	k := Load(Param("k").Base(), GP64())
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	s.stream(name, n, []Register{dx, dy, xh, k, a, b}, 1, func(off int) {
+		v := s.loadv(Mem{Base: dy, Disp: off})
+		VMULPS(Mem{Base: k, Disp: off}, v, v)
+		VSUBPS(Mem{Base: a, Disp: off}, v, v)
+		t := s.loadv(Mem{Base: xh, Disp: off})
+		VMULPS(Mem{Base: b, Disp: off}, t, t)
+		VSUBPS(t, v, v)
+		VMOVUPS(v, Mem{Base: dx, Disp: off})
+	})
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	defineConsts()
@@ -861,6 +997,11 @@ func main() {
 		s.lstmBackward()
 		s.gruBackward()
 		s.momentum()
+		s.colSum()
+		s.colSqDev()
+		s.colSumProd()
+		s.bnRow()
+		s.bnGradRow()
 	}
 	Generate()
 }
