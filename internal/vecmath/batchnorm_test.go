@@ -99,3 +99,41 @@ func TestBatchNormRows(t *testing.T) {
 		}
 	})
 }
+
+// TestRelu32 checks Relu32 against the builtin max bit for bit, with −0, ±Inf, NaN and
+// subnormals among random values, at lengths that cover the vector tails, and in place.
+func TestRelu32(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(12))
+		special := []float32{float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)),
+			float32(math.NaN()), -float32(math.NaN()), 1e-40, -1e-40, math.MaxFloat32, -math.MaxFloat32}
+		for _, n := range lengthsAndLarge() {
+			x := randSlice(r, n, 3)
+			for i := range x {
+				if r.Intn(4) == 0 {
+					x[i] = special[r.Intn(len(special))]
+				}
+			}
+			got := make([]float32, n)
+			Relu32(got, x)
+			for i, v := range x {
+				want := max(v, 0)
+				if want != want {
+					if got[i] == got[i] {
+						t.Fatalf("n=%d relu(%g) = %g, want NaN", n, v, got[i])
+					}
+					continue
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("n=%d relu(%g) = %g (%#x), want %g (%#x)", n, v, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+				}
+			}
+			Relu32(x, x)
+			for i := range x {
+				if math.Float32bits(x[i]) != math.Float32bits(got[i]) && !(x[i] != x[i] && got[i] != got[i]) {
+					t.Fatalf("n=%d in place [%d] = %g, want %g", n, i, x[i], got[i])
+				}
+			}
+		}
+	})
+}

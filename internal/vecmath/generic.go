@@ -31,6 +31,7 @@ var goKernels = kernels{
 	colSumProd64:   colSumProd64Go,
 	bnRow32:        bnRow32Go,
 	bnGradRow32:    bnGradRow32Go,
+	relu32:         relu32Go,
 	shiftExp32: func(dst, x []float32, s float32) {
 		for i, v := range x[:len(dst)] {
 			dst[i] = expf(v + s)
@@ -219,5 +220,12 @@ func bnGradRow32Go(dx, dy, xh, k, a, b []float32) {
 	dy, xh, k, a, b = dy[:n], xh[:n], k[:n], a[:n], b[:n]
 	for j, v := range dy {
 		dx[j] = (float32(k[j]*v) - a[j]) - float32(b[j]*xh[j])
+	}
+}
+
+func relu32Go(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = max(v, 0)
 	}
 }

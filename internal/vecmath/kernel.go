@@ -35,6 +35,7 @@ type kernels struct {
 	colSumProd64   func(s1, s2 []float64, x, y []float32)
 	bnRow32        func(xh, y, x, mu, inv, gamma, beta []float32)
 	bnGradRow32    func(dx, dy, xh, k, a, b []float32)
+	relu32         func(dst, x []float32)
 }
 
 // kern is the implementation in use: the best the processor supports, or the one named by the

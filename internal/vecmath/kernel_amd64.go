@@ -153,6 +153,17 @@ func asmKernels(name string, isa int) kernels {
 			}
 			bnGradRow32Go(dx[n:], dy[n:], xh[n:], k[n:], a[n:], b[n:])
 		},
+		relu32: func(dst, x []float32) {
+			n := len(dst) &^ (width(isa) - 1)
+			if n > 0 {
+				if isa == isaAVX512 {
+					reluAVX512(dst[:n], x[:n])
+				} else {
+					reluAVX2(dst[:n], x[:n])
+				}
+			}
+			relu32Go(dst[n:], x[n:])
+		},
 	}
 }
 

@@ -124,6 +124,11 @@ func bnRowAVX2(xh []float32, y []float32, x []float32, mu []float32, inv []float
 //go:noescape
 func bnGradRowAVX2(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)
 
+// reluAVX2 sets dst to max(x, 0) over the whole vectors of dst.
+//
+//go:noescape
+func reluAVX2(dst []float32, x []float32)
+
 // expAVX512 applies exp to the first len(dst)/16·16 elements of x.
 //
 //go:noescape
@@ -243,3 +248,8 @@ func bnRowAVX512(xh []float32, y []float32, x []float32, mu []float32, inv []flo
 //
 //go:noescape
 func bnGradRowAVX512(dx []float32, dy []float32, xh []float32, k []float32, a []float32, b []float32)
+
+// reluAVX512 sets dst to max(x, 0) over the whole vectors of dst.
+//
+//go:noescape
+func reluAVX512(dst []float32, x []float32)

@@ -197,6 +197,13 @@ func BatchNormGradRow32(dx, dy, xh, k, a, b []float32) {
 	kern.bnGradRow32(dx, dy, xh, k, a, b)
 }
 
+// Relu32 sets dst[i] = max(x[i], 0) with the builtin max's rules: NaN stays NaN, −0 becomes +0.
+// dst may alias x.
+func Relu32(dst, x []float32) {
+	checkLen("Relu32", len(dst), len(x))
+	kern.relu32(dst, x)
+}
+
 // Mul32 sets dst to the elementwise product of a and b: dst[i] = a[i]·b[i]. dst may alias a or b.
 func Mul32(dst, a, b []float32) {
 	checkLen("Mul32", len(dst), len(a))

@@ -1759,6 +1759,50 @@ bnGradRowAVX2_done:
 	VZEROUPPER
 	RET
 
+// func reluAVX2(dst []float32, x []float32)
+// Requires: AVX
+TEXT ·reluAVX2(SB), NOSPLIT, $0-48
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   x_base+24(FP), DX
+	VXORPS Y0, Y0, Y0
+	SHRQ   $0x03, CX
+
+reluAVX2_big:
+	CMPQ    CX, $0x00000004
+	JB      reluAVX2_one
+	VMAXPS  (DX), Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (AX)
+	VMAXPS  32(DX), Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	VMAXPS  64(DX), Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(AX)
+	VMAXPS  96(DX), Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000004, CX
+	JMP     reluAVX2_big
+
+reluAVX2_one:
+	TESTQ   CX, CX
+	JZ      reluAVX2_done
+	VMAXPS  (DX), Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	DECQ    CX
+	JMP     reluAVX2_one
+
+reluAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
@@ -3066,5 +3110,49 @@ bnGradRowAVX512_one:
 	JMP     bnGradRowAVX512_one
 
 bnGradRowAVX512_done:
+	VZEROUPPER
+	RET
+
+// func reluAVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·reluAVX512(SB), NOSPLIT, $0-48
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   x_base+24(FP), DX
+	VPXORD Z0, Z0, Z0
+	SHRQ   $0x04, CX
+
+reluAVX512_big:
+	CMPQ    CX, $0x00000004
+	JB      reluAVX512_one
+	VMAXPS  (DX), Z0, Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (AX)
+	VMAXPS  64(DX), Z0, Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, 64(AX)
+	VMAXPS  128(DX), Z0, Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, 128(AX)
+	VMAXPS  192(DX), Z0, Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000004, CX
+	JMP     reluAVX512_big
+
+reluAVX512_one:
+	TESTQ   CX, CX
+	JZ      reluAVX512_done
+	VMAXPS  (DX), Z0, Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, DX
+	DECQ    CX
+	JMP     reluAVX512_one
+
+reluAVX512_done:
 	VZEROUPPER
 	RET

@@ -969,6 +969,26 @@ func (s *isa) bnGradRow() {
 	})
 }
 
+// relu emits func(dst, x []float32): dst = max(x, 0) as Go's builtin max gives it: NaN kept (the
+// second source of VMAXPS) and −0 made +0 (by adding +0, which changes no other value).
+func (s *isa) relu() {
+	name := "relu" + s.name
+	text(name, "func(dst, x []float32)")
+	Doc(name + " sets dst to max(x, 0) over the whole vectors of dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	z := s.vec()
+	s.zero(z)
+	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	s.stream(name, n, []Register{dst, x}, 4, func(off int) {
+		v := vs[off/(4*s.w)]
+		VMAXPS(Mem{Base: x, Disp: off}, z, v)
+		VADDPS(z, v, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	defineConsts()
@@ -1002,6 +1022,7 @@ func main() {
 		s.colSumProd()
 		s.bnRow()
 		s.bnGradRow()
+		s.relu()
 	}
 	Generate()
 }
