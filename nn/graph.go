@@ -165,6 +165,7 @@ func (g *Graph) Compile() error {
 		return errors.New("nn: graph has no loss: call SetOutputs before running it")
 	}
 	if g.Train && len(g.learn) > 0 {
+		skipFedInputGradients(g.G, g.learn)
 		if _, err := G.Grad(g.loss, g.learn...); err != nil {
 			return errors.Wrap(err, "nn: differentiating the loss")
 		}

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"hash"
+	"slices"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgonia-zoo/modelzoo/internal/vecmath"
@@ -35,7 +36,7 @@ func LinearOp(x, w, b *G.Node) (*G.Node, error) {
 		return nil, err
 	}
 	out := w.Shape()[1]
-	op := &linearOp{id: opSerial.Add(1)}
+	op := &linearOp{id: opSerial.Add(1), needDX: true, x: x}
 	ins := []*G.Node{x, w}
 	if b != nil {
 		bs := b.Shape()
@@ -52,11 +53,29 @@ func LinearOp(x, w, b *G.Node) (*G.Node, error) {
 	return y, errors.Wrap(err, "nn: linear op")
 }
 
-// linearOp is y = x·W (+ b). bDims is 0 without a bias, else the bias's number of axes.
+// linearOp is y = x·W (+ b). bDims is 0 without a bias, else the bias's number of axes. needDX
+// is cleared by Graph.Compile when x is a fed input and not a parameter: the gradient of the
+// network's input, a product as large as the weight's, is then neither built nor run.
 type linearOp struct {
-	id    uint64
-	bDims int
-	out   *tensor.Dense
+	id     uint64
+	bDims  int
+	needDX bool
+	x      *G.Node
+	out    *tensor.Dense
+}
+
+// skipFedInputGradients clears needDX of every linear op of g whose input is a leaf of the graph
+// (fed, not computed) other than the nodes in wrt; call it before differentiating for wrt.
+func skipFedInputGradients(g *G.ExprGraph, wrt []*G.Node) {
+	for _, n := range g.AllNodes() {
+		op, ok := n.Op().(*linearOp)
+		if !ok || op.x == nil || op.x.Op() != nil {
+			continue
+		}
+		if !slices.Contains(wrt, op.x) {
+			op.needDX = false
+		}
+	}
 }
 
 func (op *linearOp) Arity() int {
@@ -133,6 +152,7 @@ func (op *linearOp) DiffWRT(inputs int) []bool {
 	for i := range d {
 		d[i] = true
 	}
+	d[0] = op.needDX
 	return d
 }
 func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
@@ -140,9 +160,12 @@ func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 		return nil, errors.Errorf("nn: linear op gradient: %d inputs expected, got %d", op.Arity(), len(inputs))
 	}
 	x, w := inputs[0], inputs[1]
-	dx, err := G.ApplyOp(&productOp{id: opSerial.Add(1), transB: true}, grad, w)
-	if err != nil {
-		return nil, errors.Wrap(err, "nn: linear op input gradient")
+	var dx *G.Node
+	if op.needDX {
+		var err error
+		if dx, err = G.ApplyOp(&productOp{id: opSerial.Add(1), transB: true}, grad, w); err != nil {
+			return nil, errors.Wrap(err, "nn: linear op input gradient")
+		}
 	}
 	dw, err := G.ApplyOp(&productOp{id: opSerial.Add(1), transA: true}, x, grad)
 	if err != nil {

@@ -145,3 +145,51 @@ func toFloat32(v []float64) []float32 {
 	}
 	return r
 }
+
+// TestFedInputGradientSkipped compiles a training graph whose first Linear reads a fed input:
+// the op builds no gradient for that input (no product dY·Wᵀ runs), while the weights'
+// gradients still equal those of the composed form, which does compute it.
+func TestFedInputGradientSkipped(t *testing.T) {
+	const n, in, out = 6, 5, 4
+	run := func(fused bool) ([]float64, *linearOp) {
+		s := NewStore(tensor.Float64, 2)
+		l, err := NewLinear(s, "fc", in, out, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := NewGraph(s, n, true)
+		x := randomInput(g, "x", 5, n, in)
+		var y *G.Node
+		if fused {
+			y, err = l.Forward(g, x.Node)
+		} else {
+			y, err = l.ForwardComposed(g, x.Node)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.SetOutputs(weighted(t, g, y, 6), nil)
+		if err := g.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		var op *linearOp
+		if fused {
+			op = y.Op().(*linearOp)
+		}
+		var grads []float64
+		for _, n := range g.Nodes() {
+			d, err := n.Grad()
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads = append(grads, Float64s(d.(tensor.Tensor))...)
+		}
+		return grads, op
+	}
+	fg, op := run(true)
+	if op.needDX {
+		t.Error("the linear op of a fed input still computes the input's gradient")
+	}
+	cg, _ := run(false)
+	assertClose(t, "dW, db", fg, cg, 1e-12)
+}
