@@ -12,6 +12,7 @@
 //
 // The kernel is the fastest this CPU runs (Kernel names it); the environment variable
 // ZOO_BLAS_KERNEL=avx512|avx2|go selects another one at start-up, if the CPU supports it.
+// ZOO_BLAS_PARALLEL_MFLOP=N splits products of at least N MFLOP over the cores (default 128).
 // Products of at most 1024 multiply-adds go to gonum's loops.
 //
 // Every other routine of gonum.org/v1/gonum/blas is gonum's.

@@ -20,8 +20,11 @@ const (
 var directMaxM = 64
 
 // parallelMinFlops is the least work (2·m·n·k) split over goroutines; smaller products stay on
-// the calling goroutine.
-var parallelMinFlops = 4 << 20
+// the calling goroutine. Waking a second goroutine costs tens of microseconds, so splitting pays
+// only for large products: on two Zen 5 cores `zoo bench` measured W1/W4/W5/W6 at 51k/58k/38k/1.16k
+// units/s with a 4 MFLOP threshold, 55k/77k/41k/1.31k with 128 MFLOP, 50k/76k/33k/1.31k never
+// splitting. ZOO_BLAS_PARALLEL_MFLOP overrides it at start-up.
+var parallelMinFlops = 128 << 20
 
 // maxWorkers bounds the goroutines of one product; 0 means GOMAXPROCS.
 var maxWorkers = 0

@@ -2,6 +2,7 @@ package blas
 
 import (
 	"os"
+	"strconv"
 )
 
 // float is the element type of the products.
@@ -57,6 +58,9 @@ func init() {
 	active = ks[0]
 	if want := os.Getenv("ZOO_BLAS_KERNEL"); want != "" {
 		setKernel(want)
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("ZOO_BLAS_PARALLEL_MFLOP"), 64); err == nil && v > 0 {
+		parallelMinFlops = int(v * (1 << 20))
 	}
 }
 
