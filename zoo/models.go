@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,22 @@ type model struct {
 	pretrained func() (train.Model, taskArgs, error)
 	// fromConfig rebuilds the model from the config a checkpoint recorded.
 	fromConfig func(raw json.RawMessage) (train.Model, error)
+}
+
+// Names of the metrics a decode hook returns; the progress line and the result tables read them.
+const (
+	metricExact    = "exact"     // exact match of whole sequences
+	metricTokenAcc = "token_acc" // accuracy of the output tokens
+)
+
+// decodeProgress is the line `zoo train` prints after decoding the validation split at step: the
+// exact match, and the token accuracy where the hook computes one.
+func decodeProgress(step int, met train.Metrics) string {
+	line := fmt.Sprintf("  step %d: validation exact match %.4f", step, met[metricExact])
+	if acc, ok := met[metricTokenAcc]; ok {
+		line += fmt.Sprintf(", token accuracy %.4f", acc)
+	}
+	return line + "\n"
 }
 
 // models lists every model by name.

@@ -133,7 +133,7 @@ func seq2seqDecode(mdl train.Model, ds datasets.Dataset, task string) (train.Met
 	if err != nil {
 		return nil, "", err
 	}
-	met := train.Metrics{"exact": sc.Exact, "token_acc": sc.TokenAcc}
+	met := train.Metrics{metricExact: sc.Exact, metricTokenAcc: sc.TokenAcc}
 	if task == "pairs" {
 		met["bleu"] = sc.BLEU
 	}

@@ -150,7 +150,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "  step %d: decoding the validation split: %v\n", rec.Step, err)
 				return
 			}
-			fmt.Fprintf(stderr, "  step %d: validation exact match %.4f, token accuracy %.4f\n", rec.Step, met["exact"], met["token_acc"])
+			fmt.Fprint(stderr, decodeProgress(rec.Step, met))
 		}
 	}
 	res, err := train.Fit(mdl, data, cfg)

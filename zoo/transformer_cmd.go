@@ -110,7 +110,7 @@ func init() {
 			for _, ls := range table {
 				fmt.Fprintf(&b, "  %3d  %4d examples  %.3f\n", ls.Len, ls.N, float64(ls.Correct)/float64(ls.N))
 			}
-			return train.Metrics{"exact_match": acc}, b.String(), nil
+			return train.Metrics{metricExact: acc}, b.String(), nil
 		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cfg transformer.Seq2SeqConfig
