@@ -8,9 +8,9 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/pkg/errors"
 )
 

@@ -3,7 +3,7 @@ package lstm
 import (
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
 
 // SeqConfig describes a recurrent sequence model and the shape of its task: sizes, the number

@@ -3,7 +3,7 @@ package lstm
 import (
 	_ "embed" // the prebuilt weights
 
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
 
 // The prebuilt language model: weights trained on Newton's Opticks by the command in the record.

@@ -35,7 +35,7 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"

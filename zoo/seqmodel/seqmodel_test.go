@@ -12,9 +12,9 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"gorgonia.org/tensor"
 )
 
@@ -184,7 +184,7 @@ func TestPretrainedReproducesREADME(t *testing.T) {
 		t.Skip(err)
 	}
 	_, valid := text.Split(datasets.TextTrainFrac)
-	readme, err := os.ReadFile("../../../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

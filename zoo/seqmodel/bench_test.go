@@ -6,7 +6,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train/optim"
-	"github.com/gorgonia-zoo/modelzoo/zoo/internal/seqmodel"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
 
 // BenchmarkTrainStep times one training step of workloads W1 (LSTM) and W2 (GRU, tanh RNN): a

@@ -17,14 +17,13 @@ package seqmodel
 import (
 	"bytes"
 	"encoding/json"
-
 	"fmt"
-	"github.com/gorgonia-zoo/modelzoo/train"
 	"math"
 	"math/rand/v2"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
