@@ -35,7 +35,7 @@ type Config struct {
 	LR          float64 `json:"lr"`
 	Momentum    float64 `json:"momentum,omitempty"`     // momentum and nesterov; 0 means the solver's default
 	WeightDecay float64 `json:"weight_decay,omitempty"` // L2 (decoupled for adamw)
-	Schedule    string  `json:"schedule"`               // optim.ParseSchedule spec: constant, step:N:γ, cosine, warmup:N[,cosine]
+	Schedule    string  `json:"schedule"`               // optim.ParseScheduleEpochs spec: constant, step:N:γ, cosine, warmup:N[,cosine], epochdecay:N:γ, zaremba
 
 	Clip      float64 `json:"clip,omitempty"`       // global gradient-norm limit; 0 disables
 	ClipValue float64 `json:"clip_value,omitempty"` // elementwise gradient limit; 0 disables
@@ -136,7 +136,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "--optimizer")
 	}
-	sched, err := optim.ParseSchedule(cfg.Schedule, total)
+	sched, err := optim.ParseScheduleEpochs(cfg.Schedule, total, perEpoch)
 	if err != nil {
 		return nil, errors.Wrap(err, "--schedule")
 	}

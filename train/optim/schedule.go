@@ -46,6 +46,37 @@ func (s StepDecay) String() string {
 	return "step:" + strconv.Itoa(s.Every) + ":" + strconv.FormatFloat(s.Gamma, 'g', -1, 64)
 }
 
+// EpochDecay keeps the base learning rate for the first After epochs and then multiplies it by
+// Gamma at the start of every later epoch, an epoch being PerEpoch steps:
+//
+//	Factor(step) = Gamma^max(0, ⌊step/PerEpoch⌋ + 1 − After)
+//
+// The "small" and "medium" LSTMs of Zaremba et al. 2014 use After 4 and Gamma 0.5 (the learning
+// rate halved each epoch after the 4th: epochs 1–4 at lr, epoch 5 at lr/2, epoch 13 at lr/512),
+// the rule lr·decay^max(i+1−max_epoch, 0) of their code, i counting epochs from 0.
+type EpochDecay struct {
+	PerEpoch int     // steps of one epoch, > 0
+	After    int     // epochs at the base rate, ≥ 0
+	Gamma    float64 // multiplier applied at the start of each later epoch
+}
+
+// Factor implements Schedule. A non-positive PerEpoch means no decay.
+func (e EpochDecay) Factor(step int) float64 {
+	if e.PerEpoch <= 0 || step < 0 {
+		return 1
+	}
+	return math.Pow(e.Gamma, float64(max(0, step/e.PerEpoch+1-e.After)))
+}
+
+// String returns the spec ParseScheduleEpochs reads back (the steps per epoch come from its
+// stepsPerEpoch, so they are not part of the spec).
+func (e EpochDecay) String() string {
+	if e.After == 4 && e.Gamma == 0.5 {
+		return "zaremba"
+	}
+	return "epochdecay:" + strconv.Itoa(e.After) + ":" + strconv.FormatFloat(e.Gamma, 'g', -1, 64)
+}
+
 // Cosine anneals the learning rate from the base value to Floor times the
 // base value over Total steps along half a cosine, like
 // torch.optim.lr_scheduler.CosineAnnealingLR with eta_min = Floor·lr:
@@ -130,8 +161,22 @@ func (w Warmup) String() string {
 //	                     a cosine then runs over totalSteps − N steps
 //
 // An empty spec means "constant". A malformed spec gives an error naming the
-// spec and the part that is wrong.
+// spec and the part that is wrong. The schedules by epoch need the steps of an
+// epoch: see ParseScheduleEpochs.
 func ParseSchedule(spec string, totalSteps int) (Schedule, error) {
+	return ParseScheduleEpochs(spec, totalSteps, 0)
+}
+
+// ParseScheduleEpochs is ParseSchedule for a run of stepsPerEpoch steps per
+// epoch, which also reads the schedules by epoch:
+//
+//	epochdecay:N:G       EpochDecay{After: N, Gamma: G}: N epochs at the base
+//	                     rate, then multiplied by G at each later epoch
+//	zaremba              epochdecay:4:0.5, the schedule of Zaremba et al. 2014
+//
+// after a warm-up, an epoch schedule counts its epochs from the end of the
+// warm-up. A schedule by epoch with stepsPerEpoch ≤ 0 is an error.
+func ParseScheduleEpochs(spec string, totalSteps, stepsPerEpoch int) (Schedule, error) {
 	s := strings.ToLower(strings.TrimSpace(spec))
 	if s == "" {
 		return Constant{}, nil
@@ -160,7 +205,7 @@ func ParseSchedule(spec string, totalSteps int) (Schedule, error) {
 		}
 		parts = parts[1:]
 	}
-	then, err := parseOne(spec, strings.TrimSpace(parts[0]), totalSteps-warm, warm)
+	then, err := parseOne(spec, strings.TrimSpace(parts[0]), totalSteps-warm, warm, stepsPerEpoch)
 	if err != nil {
 		return nil, err
 	}
@@ -171,10 +216,32 @@ func ParseSchedule(spec string, totalSteps int) (Schedule, error) {
 }
 
 // parseOne reads one schedule that is not a warm-up; total is the number of
-// steps it covers.
-func parseOne(spec, p string, total, warm int) (Schedule, error) {
+// steps it covers, perEpoch the steps of an epoch (0 when unknown).
+func parseOne(spec, p string, total, warm, perEpoch int) (Schedule, error) {
 	f := strings.Split(p, ":")
 	switch f[0] {
+	case "zaremba", "epochdecay":
+		e := EpochDecay{PerEpoch: perEpoch, After: 4, Gamma: 0.5}
+		switch {
+		case f[0] == "zaremba" && len(f) != 1:
+			return nil, errors.Errorf("optim: schedule %q: part %q: zaremba takes no arguments", spec, p)
+		case f[0] == "epochdecay" && len(f) != 3:
+			return nil, errors.Errorf("optim: schedule %q: part %q: want epochdecay:EPOCHS:GAMMA", spec, p)
+		case f[0] == "epochdecay":
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n < 0 {
+				return nil, errors.Errorf("optim: schedule %q: part %q: epochs %q must be an integer ≥ 0", spec, p, f[1])
+			}
+			g, err := strconv.ParseFloat(f[2], 64)
+			if err != nil || !(g > 0) || math.IsInf(g, 0) {
+				return nil, errors.Errorf("optim: schedule %q: part %q: gamma %q must be a positive number", spec, p, f[2])
+			}
+			e.After, e.Gamma = n, g
+		}
+		if perEpoch <= 0 {
+			return nil, errors.Errorf("optim: schedule %q: part %q: a schedule by epoch needs the steps of an epoch (ParseScheduleEpochs)", spec, p)
+		}
+		return e, nil
 	case "constant":
 		if len(f) != 1 {
 			return nil, errors.Errorf("optim: schedule %q: part %q: constant takes no arguments", spec, p)
@@ -213,6 +280,6 @@ func parseOne(spec, p string, total, warm int) (Schedule, error) {
 	case "warmup":
 		return nil, errors.Errorf("optim: schedule %q: part %q: warmup may only come first", spec, p)
 	default:
-		return nil, errors.Errorf("optim: schedule %q: unknown schedule %q; want constant, step:N:GAMMA, cosine[:FLOOR] or warmup:N[,SCHEDULE]", spec, p)
+		return nil, errors.Errorf("optim: schedule %q: unknown schedule %q; want constant, step:N:GAMMA, cosine[:FLOOR], epochdecay:EPOCHS:GAMMA, zaremba or warmup:N[,SCHEDULE]", spec, p)
 	}
 }
