@@ -41,6 +41,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -308,8 +309,8 @@ func charLM(cell string) func(seed uint64) (func() (float64, error), func() erro
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg := lstm.SeqConfig{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: seed}
-		var m *lstm.Model
+		cfg := seqmodel.Config{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: seed}
+		var m *seqmodel.Model
 		switch cell {
 		case "lstm":
 			m, err = lstm.NewModel(cfg, lstm.DefaultConfig())
@@ -351,7 +352,7 @@ func buildAdding(seed uint64) (func() (float64, error), func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := lstm.SeqConfig{Hidden: 128, Seed: seed}.FromInfo(data.Info())
+	cfg := seqmodel.Config{Hidden: 128, Seed: seed}.FromInfo(data.Info())
 	m, err := lstm.NewModel(cfg, lstm.DefaultConfig())
 	if err != nil {
 		return nil, nil, err

@@ -12,7 +12,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
 
 // TestQuickReproducible runs the quick variant of every experiment three times — twice whole and
@@ -189,7 +189,7 @@ func TestHiddenGradNorms(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cell := range cells {
-		m, err := newSeqModel(cell, lstm.SeqConfig{Hidden: H, Seed: 3, Float64: true}.FromInfo(ds.Info()), 1)
+		m, err := newSeqModel(cell, seqmodel.Config{Hidden: H, Seed: 3, Float64: true}.FromInfo(ds.Info()), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestHiddenGradNorms(t *testing.T) {
 			}
 		}
 	}
-	m, err := newSeqModel("rnn", lstm.SeqConfig{Hidden: H, Seed: 3, Float64: true}.FromInfo(ds.Info()), 0)
+	m, err := newSeqModel("rnn", seqmodel.Config{Hidden: H, Seed: 3, Float64: true}.FromInfo(ds.Info()), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestHiddenGradNorms(t *testing.T) {
 	}
 }
 
-func predict(t *testing.T, m *lstm.Model, b datasets.Batch) []float64 {
+func predict(t *testing.T, m *seqmodel.Model, b datasets.Batch) []float64 {
 	t.Helper()
 	gs := train.NewGraphs(m)
 	defer gs.Close()
@@ -260,7 +260,7 @@ func predict(t *testing.T, m *lstm.Model, b datasets.Batch) []float64 {
 
 // TestWidthFor checks the equal-budget widths against the store's own parameter count.
 func TestWidthFor(t *testing.T) {
-	text := lstm.SeqConfig{Hidden: 32, Embed: 8, Vocab: opticksVocab, Classes: opticksVocab, T: 4, Seed: 1}
+	text := seqmodel.Config{Hidden: 32, Embed: 8, Vocab: opticksVocab, Classes: opticksVocab, T: 4, Seed: 1}
 	for _, cell := range cells {
 		m, err := newSeqModel(cell, text, 1)
 		if err != nil {

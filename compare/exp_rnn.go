@@ -14,6 +14,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 )
@@ -39,7 +40,7 @@ type seqRun struct {
 }
 
 // newSeqModel builds a recurrent model of the cell kind.
-func newSeqModel(cell string, seq lstm.SeqConfig, forgetBias float64) (*lstm.Model, error) {
+func newSeqModel(cell string, seq seqmodel.Config, forgetBias float64) (*seqmodel.Model, error) {
 	switch cell {
 	case "rnn":
 		return rnn.NewModel(seq, rnn.Config{})
@@ -116,7 +117,7 @@ func execSeq(c seqRun, seed uint64) (Outcome, error) {
 	if c.Cell == "transformer" {
 		return execTransformer(c, data, info, seed)
 	}
-	sc := lstm.SeqConfig{Hidden: c.Hidden, Embed: c.Embed, Seed: seed}.FromInfo(info)
+	sc := seqmodel.Config{Hidden: c.Hidden, Embed: c.Embed, Seed: seed}.FromInfo(info)
 	m, err := newSeqModel(c.Cell, sc, c.ForgetBias)
 	if err != nil {
 		return Outcome{}, err

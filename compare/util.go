@@ -10,7 +10,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -81,7 +81,7 @@ func (fr *fitRun) trainCurve(name string) Curve {
 // in the forward pass, and ∂L/∂p_t = ∂L/∂h_t, so differentiating the loss with respect to the
 // probes alone reads the gradient that reaches each hidden state through time. The norm is the
 // Frobenius norm over the batch of the mean loss's gradient.
-func hiddenGradNorms(m *lstm.Model, b datasets.Batch) ([]float64, error) {
+func hiddenGradNorms(m *seqmodel.Model, b datasets.Batch) ([]float64, error) {
 	cfg := m.Config
 	if !cfg.Regression || cfg.Dim <= 0 {
 		return nil, errors.New("hidden-state gradients: want a real-valued regression model (the adding problem)")

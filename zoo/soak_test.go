@@ -11,6 +11,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
 
 // procStatus returns the resident set size in kB and the number of open files of this process.
@@ -49,7 +50,7 @@ func TestSoakLSTM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := lstm.SeqConfig{Hidden: 32, Embed: 16, Layers: 1}
+	sc := seqmodel.Config{Hidden: 32, Embed: 16, Layers: 1}
 	cfg := sc.FromInfo(data.Train.Info())
 	cfg.Seed = 1
 	mdl, err := lstm.NewModel(cfg, lstm.DefaultConfig())

@@ -14,13 +14,9 @@ var (
 	pretrainedWeights []byte
 )
 
-// PrebuiltRecord tells how prebuilt weights were made: the training command, the steps, and the
-// validation bits per character that `zoo eval` reports for them.
-type PrebuiltRecord = seqmodel.PrebuiltRecord
-
 // Pretrained returns the prebuilt character-level language model of Newton's Opticks, the text
 // that ships with Go (datasets.Opticks), with the record of how it was trained. Its tokens are the
 // text's bytes numbered as datasets.Opticks() numbers them.
-func Pretrained() (*Model, *PrebuiltRecord, error) {
+func Pretrained() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error) {
 	return seqmodel.LoadPrebuilt(seqmodel.Prebuilt{Record: pretrainedRecord, Weights: pretrainedWeights}, NewModel)
 }
