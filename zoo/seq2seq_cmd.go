@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -290,15 +289,10 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	h := hyps[0]
 	fmt.Fprintf(stdout, "%s\t(log-probability %.4f)\n", render(info.TgtVocab, h.Tokens, ta.Name), h.LogProb)
 	if *plot != "" {
-		f, err := os.Create(*plot)
-		if err != nil {
-			return errors.Wrap(err, "--plot")
+		if len(h.Attention) == 0 {
+			return usagef("--plot: the model has no attention weights to draw (it was trained with --attention none)")
 		}
-		if err := seq2seq.WriteHeatmap(f, h.Attention, 16); err != nil {
-			f.Close()
-			return errors.Wrap(err, "--plot")
-		}
-		if err := f.Close(); err != nil {
+		if err := attentionHeatmap(h, info, ids).SavePNG(*plot); err != nil {
 			return errors.Wrap(err, "--plot")
 		}
 		fmt.Fprintf(stdout, "attention: %s (rows: the %d output tokens with EOS; columns: the %d source symbols)\n", *plot, len(h.Attention), len(ids))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/viz"
 )
 
 // TestSeq2seqPairFileErrors: a pair file with a missing tab, an empty side or bad UTF-8 is
@@ -73,8 +75,14 @@ func TestSeq2seqTrainTranslateEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := img.Bounds().Dx(); w != 3*17+1 {
-		t.Errorf("heatmap %d pixels wide, want 3 source tokens of 17", w)
+	// 3 source tokens ("red", "cat", ".") by as many rows as output tokens with EOS, plus the labels
+	// and the colour bar.
+	var rows int
+	if _, err := fmt.Sscanf(out[strings.Index(out, "(rows: "):], "(rows: the %d", &rows); err != nil || rows < 1 {
+		t.Fatalf("translate output %q: no row count (%v)", out, err)
+	}
+	if b := img.Bounds(); b.Dx() < 3*viz.DefaultCell+40 || b.Dx() > 3*viz.DefaultCell+400 || b.Dy() < rows*viz.DefaultCell+20 || b.Dy() > rows*viz.DefaultCell+300 {
+		t.Errorf("heatmap of %v pixels, want about 3×%d cells of %d", b, rows, viz.DefaultCell)
 	}
 	code, out, errOut = zoo("translate", "seq2seq", "--checkpoint", ck, "--eval")
 	if code != 0 {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/viz"
 )
 
 // storeBits is every store number, to check that running graphs leaves the parameters alone.
@@ -126,26 +128,27 @@ func TestAttentionMaps(t *testing.T) {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	if err := m.WriteAttentionPNG(&buf, toks, 1, 1, 4); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(&buf)
+	rows, err := m.AttentionMap(toks, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 20 || b.Dy() != 20 {
-		t.Fatalf("PNG of %v, want 20×20", b)
+	if len(rows) != 5 {
+		t.Fatalf("attention map of %d rows, want 5", len(rows))
 	}
-	// Above the diagonal: white; entry (0,0), weight 1: dark blue.
-	if r, g, b, _ := img.At(17, 1).RGBA(); r>>8 != 255 || g>>8 != 255 || b>>8 != 255 {
-		t.Errorf("masked entry drawn (%d,%d,%d), want white", r>>8, g>>8, b>>8)
+	for i, r := range rows {
+		if !slices.Equal(r, maps[1][1][i*5:(i+1)*5]) {
+			t.Errorf("row %d of layer 1 head 1: %v, want %v", i, r, maps[1][1][i*5:(i+1)*5])
+		}
 	}
-	if r, g, b, _ := img.At(2, 2).RGBA(); r>>8 != 8 || g>>8 != 48 || b>>8 != 107 {
-		t.Errorf("weight-1 entry drawn (%d,%d,%d), want (8,48,107)", r>>8, g>>8, b>>8)
+	var buf bytes.Buffer
+	if err := (viz.Heatmap{Values: rows}).WritePNG(&buf); err != nil {
+		t.Fatalf("drawing the map: %v", err)
+	}
+	if _, err := png.Decode(&buf); err != nil {
+		t.Fatal(err)
 	}
 	for _, bad := range []struct{ layer, head int }{{2, 0}, {0, 2}, {-1, 0}} {
-		if err := m.WriteAttentionPNG(&buf, toks, bad.layer, bad.head, 4); err == nil {
+		if _, err := m.AttentionMap(toks, bad.layer, bad.head); err == nil {
 			t.Errorf("layer %d head %d: no error", bad.layer, bad.head)
 		}
 	}
