@@ -24,7 +24,8 @@ import (
 //
 //	NAME.npz        the parameters and buffers (BatchNorm running statistics) under PyTorch-style
 //	                names and layouts: numpy.load(NAME.npz) gives a state_dict for the same model;
-//	NAME.optim.npz  the solver's per-parameter slots, as "SLOT/PARAM" (e.g. "m/fc1.weight");
+//	NAME.optim.npz  the solver's per-parameter slots, as "SLOT/PARAM" (e.g. "exp_avg/hidden.0.weight":
+//	                Adam's m of the first layer of an MLP);
 //	NAME.json       Meta: the run's configuration, step, solver and RNG state, history, and the
 //	                size and SHA-256 of the two .npz files of the same step.
 //

@@ -59,8 +59,8 @@ type Solver interface {
 }
 
 // State is a solver's memory: the number of steps taken and its named
-// per-parameter slots. Slots["m"][i] belongs to the i-th ValueGrad given to
-// Step. A solver that has not stepped yet has Steps == 0 and no slots.
+// per-parameter slots under PyTorch's names: Slots["exp_avg"][i] (Adam's m) belongs to the
+// i-th ValueGrad given to Step. A solver that has not stepped yet has Steps == 0 and no slots.
 type State struct {
 	Steps int
 	Slots map[string][]*tensor.Dense

@@ -24,9 +24,10 @@
 // with probability 1 − ratio, the model's own greedy prediction at that point, drawn with the
 // training step's seeded generator; no gradient flows through that choice.
 //
-// Decoding (Decoder) runs the encoder once and the decoder one step at a time: greedy, or beam
-// search of width K. Evaluate scores exact match, token accuracy, accuracy by input length and
-// corpus BLEU. Pretrained returns the shipped date normaliser.
+// Decoding (Model.Greedy, Model.Beam; Model.NewStepper for GreedySearch and BeamSearch) runs the
+// encoder once and the decoder one step at a time: greedy, or beam search of width K. Evaluate
+// scores exact match, token accuracy, accuracy by input length and corpus BLEU. Pretrained
+// returns the shipped date normaliser.
 //
 // The golden equality of additive attention with PyTorch on fixed weights is nn's
 // TestSeq2seqAttentionGolden; this package checks the attentions inside the whole model by finite
