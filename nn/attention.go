@@ -155,11 +155,11 @@ func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights
 		return nil, nil, err
 	}
 	qs := q.Shape()
-	c := &chain{}
-	scores := c.do(G.BatchedMatMul(q, k, false, true))
-	scores = c.do(G.Mul(scores, g.Scalar(1/math.Sqrt(float64(qs[2])))))
+	c := &Chain{}
+	scores := c.Do(G.BatchedMatMul(q, k, false, true))
+	scores = c.Do(G.Mul(scores, g.Scalar(1/math.Sqrt(float64(qs[2])))))
 	for i, m := range masks {
-		if c.err != nil {
+		if c.Err != nil {
 			break
 		}
 		if m == nil {
@@ -171,9 +171,9 @@ func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights
 		}
 		scores = s
 	}
-	weights = c.do(G.SoftMax(scores, 2))
-	if c.err != nil {
-		return nil, nil, errors.Wrap(c.err, "nn: attention scores")
+	weights = c.Do(G.SoftMax(scores, 2))
+	if c.Err != nil {
+		return nil, nil, errors.Wrap(c.Err, "nn: attention scores")
 	}
 	w := weights
 	if p > 0 {
@@ -251,23 +251,23 @@ func NewMultiHeadAttention(s *Store, name string, d, heads int, dropout float64)
 
 // project computes x·W_jᵀ + b_j for block j (0 query, 1 key, 2 value) of the fused projection.
 func (m *MultiHeadAttention) project(g *Graph, x *G.Node, j int) (*G.Node, error) {
-	c := &chain{}
-	w := c.do(G.Reshape(g.Bind(m.InProjWeight), tensor.Shape{m.D, 3, m.D}))
-	wj := c.do(G.Slice(w, nil, G.S(j)))
-	b := c.do(G.Reshape(g.Bind(m.InProjBias), tensor.Shape{3, m.D}))
-	bj := c.do(G.Reshape(c.do(G.Slice(b, G.S(j))), tensor.Shape{1, m.D}))
-	y := c.do(G.BroadcastAdd(c.do(G.Mul(x, wj)), bj, nil, []byte{0}))
-	return y, c.err
+	c := &Chain{}
+	w := c.Do(G.Reshape(g.Bind(m.InProjWeight), tensor.Shape{m.D, 3, m.D}))
+	wj := c.Do(G.Slice(w, nil, G.S(j)))
+	b := c.Do(G.Reshape(g.Bind(m.InProjBias), tensor.Shape{3, m.D}))
+	bj := c.Do(G.Reshape(c.Do(G.Slice(b, G.S(j))), tensor.Shape{1, m.D}))
+	y := c.Do(G.BroadcastAdd(c.Do(G.Mul(x, wj)), bj, nil, []byte{0}))
+	return y, c.Err
 }
 
 // splitHeads turns (B·T, D) batch-major rows into (B·Heads, T, D/Heads).
 func (m *MultiHeadAttention) splitHeads(x *G.Node, batch, t int) (*G.Node, error) {
 	dh := m.D / m.Heads
-	c := &chain{}
-	y := c.do(G.Reshape(x, tensor.Shape{batch, t, m.Heads, dh}))
-	y = c.do(G.Transpose(y, 0, 2, 1, 3))
-	y = c.do(G.Reshape(y, tensor.Shape{batch * m.Heads, t, dh}))
-	return y, c.err
+	c := &Chain{}
+	y := c.Do(G.Reshape(x, tensor.Shape{batch, t, m.Heads, dh}))
+	y = c.Do(G.Transpose(y, 0, 2, 1, 3))
+	y = c.Do(G.Reshape(y, tensor.Shape{batch * m.Heads, t, dh}))
+	return y, c.Err
 }
 
 // Forward attends from query (B·Tq, D) to key and value (B·Tk, D), all batch-major (row b·T + t
@@ -378,12 +378,12 @@ func (m *MultiHeadAttention) forwardComposed(g *Graph, query, key, value *G.Node
 	if err != nil {
 		return nil, nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
 	}
-	c := &chain{}
-	o = c.do(G.Reshape(o, tensor.Shape{batch, m.Heads, tq, m.D / m.Heads}))
-	o = c.do(G.Transpose(o, 0, 2, 1, 3))
-	o = c.do(G.Reshape(o, tensor.Shape{batch * tq, m.D}))
-	if c.err != nil {
-		return nil, nil, errors.Wrapf(c.err, "nn: multi-head attention %s: merging heads", name)
+	c := &Chain{}
+	o = c.Do(G.Reshape(o, tensor.Shape{batch, m.Heads, tq, m.D / m.Heads}))
+	o = c.Do(G.Transpose(o, 0, 2, 1, 3))
+	o = c.Do(G.Reshape(o, tensor.Shape{batch * tq, m.D}))
+	if c.Err != nil {
+		return nil, nil, errors.Wrapf(c.Err, "nn: multi-head attention %s: merging heads", name)
 	}
 	out, err = m.OutProj.Forward(g, o)
 	return out, weights, err
@@ -408,11 +408,11 @@ func attendMemory(scores *G.Node, mem *AttentionMemory, masks []*G.Node) (contex
 			return nil, nil, errors.Wrapf(err, "nn: attention mask %d", i)
 		}
 	}
-	c := &chain{}
-	weights = c.do(G.SoftMax(scores, 2))
-	ctx := c.do(G.BatchedMatMul(weights, mem.Values))
-	context = c.do(G.Reshape(ctx, tensor.Shape{mem.Batch, mem.Values.Shape()[2]}))
-	return context, weights, errors.Wrap(c.err, "nn: attention over memory")
+	c := &Chain{}
+	weights = c.Do(G.SoftMax(scores, 2))
+	ctx := c.Do(G.BatchedMatMul(weights, mem.Values))
+	context = c.Do(G.Reshape(ctx, tensor.Shape{mem.Batch, mem.Values.Shape()[2]}))
+	return context, weights, errors.Wrap(c.Err, "nn: attention over memory")
 }
 
 // checkMemory validates an encoder output of batch-major rows (B·Tk, H).
@@ -475,11 +475,11 @@ func (a *AdditiveAttention) Prepare(g *Graph, memory *G.Node, batch int) (*Atten
 	if err != nil {
 		return nil, err
 	}
-	c := &chain{}
+	c := &Chain{}
 	m := &AttentionMemory{Batch: batch, Len: tk,
-		Values: c.do(G.Reshape(memory, tensor.Shape{batch, tk, a.KeyDim})),
-		Keys:   c.do(G.Reshape(keys, tensor.Shape{batch, tk, a.Dim}))}
-	return m, errors.Wrapf(c.err, "nn: additive attention %s", a.Wa.Weight.Name)
+		Values: c.Do(G.Reshape(memory, tensor.Shape{batch, tk, a.KeyDim})),
+		Keys:   c.Do(G.Reshape(keys, tensor.Shape{batch, tk, a.Dim}))}
+	return m, errors.Wrapf(c.Err, "nn: additive attention %s", a.Wa.Weight.Name)
 }
 
 // Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
@@ -531,14 +531,14 @@ func (a *AdditiveAttention) attendComposed(g *Graph, query *G.Node, mem *Attenti
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &chain{}
-	q3 := c.do(G.Reshape(q, tensor.Shape{mem.Batch, 1, a.Dim}))
+	c := &Chain{}
+	q3 := c.Do(G.Reshape(q, tensor.Shape{mem.Batch, 1, a.Dim}))
 	// The query is the left operand, broadcast (copied) over the keys, so the in-place add never
 	// writes into the shared keys.
-	e := c.do(G.Tanh(c.do(G.BroadcastAdd(q3, mem.Keys, []byte{1}, nil))))
-	e = c.do(G.Reshape(e, tensor.Shape{mem.Batch * mem.Len, a.Dim}))
-	if c.err != nil {
-		return nil, nil, errors.Wrapf(c.err, "nn: additive attention %s", a.Wa.Weight.Name)
+	e := c.Do(G.Tanh(c.Do(G.BroadcastAdd(q3, mem.Keys, []byte{1}, nil))))
+	e = c.Do(G.Reshape(e, tensor.Shape{mem.Batch * mem.Len, a.Dim}))
+	if c.Err != nil {
+		return nil, nil, errors.Wrapf(c.Err, "nn: additive attention %s", a.Wa.Weight.Name)
 	}
 	s, err := a.Va.Forward(g, e)
 	if err != nil {
@@ -606,11 +606,11 @@ func (m *MultiplicativeAttention) Prepare(g *Graph, memory *G.Node, batch int) (
 			return nil, err
 		}
 	}
-	c := &chain{}
+	c := &Chain{}
 	mem := &AttentionMemory{Batch: batch, Len: tk,
-		Values: c.do(G.Reshape(memory, tensor.Shape{batch, tk, m.KeyDim})),
-		Keys:   c.do(G.Reshape(keys, tensor.Shape{batch, tk, m.QueryDim}))}
-	return mem, errors.Wrapf(c.err, "nn: %s attention", m.Kind)
+		Values: c.Do(G.Reshape(memory, tensor.Shape{batch, tk, m.KeyDim})),
+		Keys:   c.Do(G.Reshape(keys, tensor.Shape{batch, tk, m.QueryDim}))}
+	return mem, errors.Wrapf(c.Err, "nn: %s attention", m.Kind)
 }
 
 // Attend scores every key of mem against query (B, QueryDim) and returns the context (B, KeyDim)
@@ -634,11 +634,11 @@ func (m *MultiplicativeAttention) attendComposed(g *Graph, query *G.Node, mem *A
 	if mem == nil || query == nil || query.Dims() != 2 || query.Shape()[0] != mem.Batch || query.Shape()[1] != m.QueryDim {
 		return nil, nil, errors.Errorf("nn: %s attention: query must be (B, %d) for the memory's batch", m.Kind, m.QueryDim)
 	}
-	c := &chain{}
-	q3 := c.do(G.Reshape(query, tensor.Shape{mem.Batch, 1, m.QueryDim}))
-	scores := c.do(G.BatchedMatMul(q3, mem.Keys, false, true))
-	if c.err != nil {
-		return nil, nil, errors.Wrapf(c.err, "nn: %s attention", m.Kind)
+	c := &Chain{}
+	q3 := c.Do(G.Reshape(query, tensor.Shape{mem.Batch, 1, m.QueryDim}))
+	scores := c.Do(G.BatchedMatMul(q3, mem.Keys, false, true))
+	if c.Err != nil {
+		return nil, nil, errors.Wrapf(c.Err, "nn: %s attention", m.Kind)
 	}
 	return attendMemory(scores, mem, masks)
 }

@@ -26,7 +26,7 @@ func GELU(x *G.Node) (*G.Node, error) {
 //
 // composed of Gorgonia's elementwise ops. It differs from GELU by less than 5e-4.
 func GELUTanh(x *G.Node) (*G.Node, error) {
-	c := &chain{}
+	c := &Chain{}
 	dt := x.Dtype()
 	k := func(v float64) *G.Node {
 		if dt == tensor.Float32 {
@@ -34,10 +34,10 @@ func GELUTanh(x *G.Node) (*G.Node, error) {
 		}
 		return G.NewConstant(v)
 	}
-	x3 := c.do(G.HadamardProd(x, c.do(G.Square(x))))
-	inner := c.do(G.Mul(c.do(G.Add(x, c.do(G.Mul(x3, k(0.044715))))), k(math.Sqrt(2/math.Pi))))
-	y := c.do(G.Mul(c.do(G.HadamardProd(x, c.do(G.Add(c.do(G.Tanh(inner)), k(1))))), k(0.5)))
-	return y, errors.Wrap(c.err, "nn: gelu (tanh)")
+	x3 := c.Do(G.HadamardProd(x, c.Do(G.Square(x))))
+	inner := c.Do(G.Mul(c.Do(G.Add(x, c.Do(G.Mul(x3, k(0.044715))))), k(math.Sqrt(2/math.Pi))))
+	y := c.Do(G.Mul(c.Do(G.HadamardProd(x, c.Do(G.Add(c.Do(G.Tanh(inner)), k(1))))), k(0.5)))
+	return y, errors.Wrap(c.Err, "nn: gelu (tanh)")
 }
 
 // FeedForwardActivation looks up the nonlinearity of a feed-forward block: "gelu" (exact),

@@ -6,21 +6,6 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// chain threads the first error through a sequence of graph operations:
-// c.do(G.Add(a, b)) returns the node, or nil once an error happened.
-type chain struct{ err error }
-
-// do returns n, recording err if it is the first one.
-func (c *chain) do(n *G.Node, err error) *G.Node {
-	if c.err == nil && err != nil {
-		c.err = err
-	}
-	if c.err != nil {
-		return nil
-	}
-	return n
-}
-
 // LayerNorm normalises every row over its last axis (Ba et al. 2016), as torch.nn.LayerNorm(D):
 //
 //	y = γ·(x − μ)/√(σ² + ε) + β,
@@ -96,18 +81,18 @@ func (ln *LayerNorm) forwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
 		}
 	}
 	row[last] = ln.D
-	c := &chain{}
+	c := &Chain{}
 	gamma, beta := g.Bind(ln.Weight), g.Bind(ln.Bias)
 	if k != 2 {
-		gamma = c.do(G.Reshape(gamma, row))
-		beta = c.do(G.Reshape(beta, row))
+		gamma = c.Do(G.Reshape(gamma, row))
+		beta = c.Do(G.Reshape(beta, row))
 	}
-	mean := c.do(G.Reshape(c.do(G.Mean(x, last)), col))
-	xc := c.do(G.BroadcastSub(x, mean, nil, []byte{byte(last)}))
-	variance := c.do(G.Mean(c.do(G.Square(xc)), last))
-	std := c.do(G.Reshape(c.do(G.Sqrt(c.do(G.Add(variance, g.Scalar(ln.Eps))))), col))
-	y := c.do(G.BroadcastHadamardDiv(xc, std, nil, []byte{byte(last)}))
-	y = c.do(G.BroadcastHadamardProd(y, gamma, nil, lead))
-	y = c.do(G.BroadcastAdd(y, beta, nil, lead))
-	return y, errors.Wrapf(c.err, "nn: layernorm %s on input %v", ln.Weight.Name, s)
+	mean := c.Do(G.Reshape(c.Do(G.Mean(x, last)), col))
+	xc := c.Do(G.BroadcastSub(x, mean, nil, []byte{byte(last)}))
+	variance := c.Do(G.Mean(c.Do(G.Square(xc)), last))
+	std := c.Do(G.Reshape(c.Do(G.Sqrt(c.Do(G.Add(variance, g.Scalar(ln.Eps))))), col))
+	y := c.Do(G.BroadcastHadamardDiv(xc, std, nil, []byte{byte(last)}))
+	y = c.Do(G.BroadcastHadamardProd(y, gamma, nil, lead))
+	y = c.Do(G.BroadcastAdd(y, beta, nil, lead))
+	return y, errors.Wrapf(c.Err, "nn: layernorm %s on input %v", ln.Weight.Name, s)
 }

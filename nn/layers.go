@@ -155,22 +155,16 @@ func (bn *BatchNorm) ForwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
 	}
 	n := x.Shape()[0]
 	var mean, variance *G.Node
-	var err error
-	must := func(v *G.Node, e error) *G.Node {
-		if err == nil {
-			err = e
-		}
-		return v
-	}
+	c := &Chain{}
 	if g.Train {
 		if n < 2 {
 			return nil, errors.Errorf("nn: batchnorm %s needs at least 2 examples per batch in training, got %d", bn.Weight.Name, n)
 		}
-		mean = must(G.Reshape(must(G.Mean(x, 0)), []int{1, bn.C}))
-		xc := must(G.BroadcastSub(x, mean, nil, []byte{0}))
-		variance = must(G.Reshape(must(G.Mean(must(G.Square(xc)), 0)), []int{1, bn.C}))
-		if err != nil {
-			return nil, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+		mean = c.Do(G.Reshape(c.Do(G.Mean(x, 0)), []int{1, bn.C}))
+		xc := c.Do(G.BroadcastSub(x, mean, nil, []byte{0}))
+		variance = c.Do(G.Reshape(c.Do(G.Mean(c.Do(G.Square(xc)), 0)), []int{1, bn.C}))
+		if c.Err != nil {
+			return nil, errors.Wrapf(c.Err, "nn: batchnorm %s", bn.Weight.Name)
 		}
 		var mv, vv G.Value
 		G.Read(mean, &mv)
@@ -184,29 +178,23 @@ func (bn *BatchNorm) ForwardComposed(g *Graph, x *G.Node) (*G.Node, error) {
 		return bn.affine(g, xc, variance)
 	}
 	mean, variance = g.Bind(bn.RunMean), g.Bind(bn.RunVar)
-	xc := must(G.BroadcastSub(x, mean, nil, []byte{0}))
-	if err != nil {
-		return nil, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+	xc := c.Do(G.BroadcastSub(x, mean, nil, []byte{0}))
+	if c.Err != nil {
+		return nil, errors.Wrapf(c.Err, "nn: batchnorm %s", bn.Weight.Name)
 	}
 	return bn.affine(g, xc, variance)
 }
 
 // affine finishes γ·xc/√(var+ε) + β.
 func (bn *BatchNorm) affine(g *Graph, xc, variance *G.Node) (*G.Node, error) {
-	var err error
-	must := func(v *G.Node, e error) *G.Node {
-		if err == nil {
-			err = e
-		}
-		return v
-	}
+	c := &Chain{}
 	// ε first: Gorgonia may run an elementwise op in place on its first operand, and the variance
 	// (a reshaped view) is also read for the running statistics.
-	std := must(G.Sqrt(must(G.Add(g.Scalar(bn.Eps), variance))))
-	y := must(G.BroadcastHadamardDiv(xc, std, nil, []byte{0}))
-	y = must(G.BroadcastHadamardProd(y, g.Bind(bn.Weight), nil, []byte{0}))
-	y = must(G.BroadcastAdd(y, g.Bind(bn.Bias), nil, []byte{0}))
-	return y, errors.Wrapf(err, "nn: batchnorm %s", bn.Weight.Name)
+	std := c.Do(G.Sqrt(c.Do(G.Add(g.Scalar(bn.Eps), variance))))
+	y := c.Do(G.BroadcastHadamardDiv(xc, std, nil, []byte{0}))
+	y = c.Do(G.BroadcastHadamardProd(y, g.Bind(bn.Weight), nil, []byte{0}))
+	y = c.Do(G.BroadcastAdd(y, g.Bind(bn.Bias), nil, []byte{0}))
+	return y, errors.Wrapf(c.Err, "nn: batchnorm %s", bn.Weight.Name)
 }
 
 // update moves the running statistics towards the last batch's mean bm and biased variance bv

@@ -11,11 +11,11 @@ import (
 // by Gorgonia's BroadcastAdd.
 func addPositionsComposed(x, pos *G.Node, batch int) (*G.Node, error) {
 	t, d := pos.Shape()[0], pos.Shape()[1]
-	c := &chain{}
-	x3 := c.do(G.Reshape(x, tensor.Shape{batch, t, d}))
-	p3 := c.do(G.Reshape(pos, tensor.Shape{1, t, d}))
-	y := c.do(G.Reshape(c.do(G.BroadcastAdd(p3, x3, []byte{0}, nil)), tensor.Shape{batch * t, d}))
-	return y, c.err
+	c := &Chain{}
+	x3 := c.Do(G.Reshape(x, tensor.Shape{batch, t, d}))
+	p3 := c.Do(G.Reshape(pos, tensor.Shape{1, t, d}))
+	y := c.Do(G.Reshape(c.Do(G.BroadcastAdd(p3, x3, []byte{0}, nil)), tensor.Shape{batch * t, d}))
+	return y, c.Err
 }
 
 // TestAddPositionsMatchesBroadcastAdd holds the positions op equal to the broadcast add in value

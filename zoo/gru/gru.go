@@ -90,7 +90,7 @@ func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "gru")
 	}
-	m := &recurrent.Must{}
+	m := &nn.Chain{}
 	gate := func(pre *G.Node, k int) *G.Node { return m.Do(recurrent.Gate(pre, k)) }
 	// r_t = σ(x_t·W_ir + b_ir + h_{t−1}·W_hr + b_hr)
 	r := m.Do(G.Sigmoid(m.Do(G.Add(gate(xi, GateReset), gate(hh, GateReset)))))

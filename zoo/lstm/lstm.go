@@ -100,7 +100,7 @@ func (c *Cell) Step(g *nn.Graph, x *G.Node, state []*G.Node) (*G.Node, []*G.Node
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "lstm")
 	}
-	m := &recurrent.Must{}
+	m := &nn.Chain{}
 	gate := func(k int, act func(*G.Node) (*G.Node, error)) *G.Node {
 		return m.Do(act(m.Do(recurrent.Gate(pre, k))))
 	}

@@ -286,9 +286,6 @@ func New(cfg Config) (*Model, error) {
 // Store holds the parameters.
 func (m *Model) Store() *nn.Store { return m.store }
 
-// must collects the first error of a chain of graph operations.
-type must = recurrent.Must
-
 // cat joins 2-D nodes (N, w_i) along their second axis with nn.ConcatCols, one op whose gradient
 // copies columns back: Gorgonia's own Concat differentiates through slices whose hash keeps only
 // the low byte of each bound, and would merge pieces whose bounds agree modulo 256.
@@ -405,7 +402,7 @@ func (m *Model) encodeSteps(g *nn.Graph, n int, e *encoded) (*G.Node, [][]*G.Nod
 			if err != nil {
 				return nil, nil, errors.Wrapf(err, "encoder step %d", t)
 			}
-			mm := &must{}
+			mm := &nn.Chain{}
 			for k := range state {
 				// s ← s + m∘(s̃ − s): past the end (m = 0) the state is kept exactly.
 				// The fresh node is always the first operand: Gorgonia may compute an elementwise
@@ -444,7 +441,7 @@ func (m *Model) encodeSteps(g *nn.Graph, n int, e *encoded) (*G.Node, [][]*G.Nod
 	}
 	// Batch-major memory: step t of sequence b is row b·T + t.
 	mw := cfg.MemoryWidth()
-	mm := &must{}
+	mm := &nn.Chain{}
 	all := mm.Do(nn.ConcatCols(xs...))
 	memory := mm.Do(G.Reshape(all, tensor.Shape{n * T, mw}))
 	if mm.Err != nil {

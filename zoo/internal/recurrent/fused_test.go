@@ -88,7 +88,7 @@ func buildSeq(t testing.TB, c seqCase, impl string, dt tensor.Dtype) *seqNet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mm := &recurrent.Must{}
+	mm := &nn.Chain{}
 	wy := g.Input("w_y", c.T*c.B, c.hidden)
 	n.inputs = append(n.inputs, wy)
 	loss := mm.Do(G.Sum(mm.Do(G.HadamardProd(y, wy.Node))))

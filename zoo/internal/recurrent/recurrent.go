@@ -36,18 +36,6 @@ type Cell interface {
 	Step(g *nn.Graph, x *G.Node, state []*G.Node) (h *G.Node, next []*G.Node, err error)
 }
 
-// Must collects the first error of a chain of graph operations, so a cell's formula reads as one
-// expression: m.Do(G.Add(a, b)) returns the node, or nil once an error happened.
-type Must struct{ Err error }
-
-// Do returns n, recording err if it is the first one.
-func (m *Must) Do(n *G.Node, err error) *G.Node {
-	if m.Err == nil && err != nil {
-		m.Err = err
-	}
-	return n
-}
-
 // Params are the four tensors of one recurrent layer, named and laid out so that a checkpoint
 // loads into torch.nn.RNN/LSTM/GRU: weight_ih (In, Gates·H) and weight_hh (H, Gates·H) are kept
 // as the transposes of PyTorch's (Gates·H, In) and (Gates·H, H) (Tensor.Transposed is set), the
@@ -144,7 +132,7 @@ func (p *Params) CheckStep(x *G.Node, state []*G.Node, nstates int) error {
 // Projections returns x·W_ih + b_ih and h·W_hh + b_hh, each reshaped to (B, Gates, H) so that a
 // gate is Slice(·, nil, S(k)) with k < Gates: every slice bound stays small whatever H is.
 func (p *Params) Projections(g *nn.Graph, x, h *G.Node) (xi, hh *G.Node, err error) {
-	m := &Must{}
+	m := &nn.Chain{}
 	b := x.Shape()[0]
 	shape := tensor.Shape{b, p.Gates, p.Hidden}
 	xi = m.Do(G.BroadcastAdd(m.Do(G.Mul(x, g.Bind(p.WeightIH))), g.Bind(p.BiasIH), nil, []byte{0}))
@@ -160,7 +148,7 @@ func (p *Params) Projections(g *nn.Graph, x, h *G.Node) (xi, hh *G.Node, err err
 // Fused returns x·W_ih + h·W_hh + (b_ih + b_hh) reshaped to (B, Gates, H): all gates of a step in
 // one pre-activation, with one bias broadcast instead of two.
 func (p *Params) Fused(g *nn.Graph, x, h *G.Node) (*G.Node, error) {
-	m := &Must{}
+	m := &nn.Chain{}
 	b := x.Shape()[0]
 	sum := m.Do(G.Add(m.Do(G.Mul(x, g.Bind(p.WeightIH))), m.Do(G.Mul(h, g.Bind(p.WeightHH)))))
 	bias := m.Do(G.Add(g.Bind(p.BiasIH), g.Bind(p.BiasHH)))
@@ -195,7 +183,7 @@ func ConcatSteps(steps []*G.Node) (*G.Node, error) {
 		return nil, errors.Errorf("recurrent: step 0 has shape %v, want (B, H)", shape)
 	}
 	b, h := shape[0], shape[1]
-	m := &Must{}
+	m := &nn.Chain{}
 	pieces := make([]*G.Node, t)
 	for i, s := range steps {
 		if !s.Shape().Eq(shape) {

@@ -117,7 +117,7 @@ func graphSequence(g *nn.Graph, c Cell, x *G.Node, T, B int, state []*G.Node, op
 		if opt.Mask == nil {
 			state = next
 		} else {
-			m := &Must{}
+			m := &nn.Chain{}
 			mt := m.Do(Rows(opt.Mask, t*B, (t+1)*B))
 			for k := range state {
 				d := m.Do(G.Sub(next[k], state[k]))

@@ -78,7 +78,7 @@ func Build(store *nn.Store, stack *recurrent.Stack, T, B int, train bool) (*Net,
 	}
 	h := stack.HiddenSize()
 	n.WOut = g.Input("w_out", T*B, h)
-	m := &recurrent.Must{}
+	m := &nn.Chain{}
 	loss := m.Do(G.Sum(m.Do(G.HadamardProd(n.All, n.WOut.Node))))
 	n.WFinal = make([][]*nn.Input, len(n.Final))
 	n.finalVal = make([][]G.Value, len(n.Final))
