@@ -1,13 +1,14 @@
 package datasets
 
 import (
+	"go/build"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pkg/errors"
 )
@@ -18,22 +19,31 @@ const TextTrainFrac = 0.9
 
 // OpticksPath returns the path of Isaac Newton's Opticks as shipped with the Go distribution,
 // $GOROOT/src/testdata/Isaac.Newton-Opticks.txt (567 198 bytes, 93 distinct bytes): the default
-// character-level corpus, needing no download. GOROOT is runtime.GOROOT(), or the output of
-// `go env GOROOT` when that is empty. It does not check that the file exists.
+// character-level corpus, needing no download. GOROOT is what `go env GOROOT` prints (the Go
+// installation of the go command on $PATH, or $GOROOT), or, when there is no go command,
+// go/build's default ($GOROOT, else the root the program was built with). It is found once per
+// process. It does not check that the file exists.
 func OpticksPath() (string, error) {
-	root := runtime.GOROOT()
-	if root == "" {
-		out, err := exec.Command("go", "env", "GOROOT").Output()
-		if err != nil {
-			return "", errors.Wrap(err, "opticks: find GOROOT with `go env GOROOT`")
-		}
-		root = strings.TrimSpace(string(out))
-		if root == "" {
-			return "", errors.New("opticks: `go env GOROOT` printed nothing")
-		}
+	root, err := goroot()
+	if err != nil {
+		return "", err
 	}
 	return filepath.Join(root, "src", "testdata", "Isaac.Newton-Opticks.txt"), nil
 }
+
+// goroot finds GOROOT once: runtime.GOROOT is deprecated because the root a binary was built with
+// need not exist where it runs; the go command knows its own.
+var goroot = sync.OnceValues(func() (string, error) {
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		if root := strings.TrimSpace(string(out)); root != "" {
+			return root, nil
+		}
+	}
+	if build.Default.GOROOT != "" {
+		return build.Default.GOROOT, nil
+	}
+	return "", errors.New("opticks: no GOROOT: `go env GOROOT` failed and $GOROOT is not set")
+})
 
 // Opticks loads the text at OpticksPath.
 func Opticks() (*Text, error) {
