@@ -12,6 +12,13 @@
 //
 // Supported element types are float32 ('<f4'), float64 ('<f8') and int64 ('<i8'); int32 ('<i4')
 // is also read and widened to int64. Fortran-ordered arrays are refused.
+//
+// Why not github.com/sbinet/npyio: its writer gives a Go slice the shape (len,), so a []float32
+// weight matrix would be saved 1-D (only a gonum mat.Dense, which holds float64, gets two
+// dimensions), and it pads the header with (header length + 1) mod 16 spaces instead of
+// numpy's padding to a multiple of 64 bytes, so its files are not the bytes numpy.save writes.
+// Checkpoints need float32 arrays of any rank in numpy's own layout; the three element types
+// they use take a few hundred lines and no dependency.
 package npz
 
 import (
