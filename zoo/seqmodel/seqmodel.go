@@ -1,7 +1,7 @@
-// Package seqmodel is the recurrent sequence model the rnn, lstm and gru packages share: an input
-// layer (an embedding of tokens, or the real-valued features of each step), a stack of recurrent
-// cells unrolled over T steps (backpropagation through time), and a head — a softmax over classes
-// at every step (language models, the copy task) or a regression from the last step (the adding
+// Package seqmodel is the recurrent sequence model, whatever its cell: an input layer (an
+// embedding of tokens, or the real-valued features of each step), a stack of recurrent cells
+// unrolled over T steps (backpropagation through time), and a head — a softmax over classes at
+// every step (language models, the copy task) or a regression from the last step (the adding
 // problem).
 //
 //	x_t = E[token_t]  or  the features of step t
@@ -12,6 +12,11 @@
 // same shape shares the parameters. With Carry, a training graph copies its final state into its
 // initial state after every run (values, not graph edges), so consecutive batches of a stream
 // continue each other: truncated BPTT.
+//
+// The cells come from the cell packages: rnn.NewModel, lstm.NewModel and gru.NewModel build a
+// Model of their cells from a Config and the cell's own configuration, and catalog.Cells does the
+// same by the cell's name. A Model is a train.Model, which train.Fit trains; NewSampler draws
+// tokens from a language model.
 package seqmodel
 
 import (
@@ -444,17 +449,21 @@ type Prebuilt struct {
 	Weights []byte
 }
 
+// ModelConfig is what a checkpoint of a recurrent sequence model records as its configuration:
+// the sequence model's Config and its cell's configuration (the cell package's Config as JSON).
+type ModelConfig struct {
+	Seq  Config          `json:"seq"`
+	Cell json.RawMessage `json:"cell"`
+}
+
 // PrebuiltRecord is the JSON a prebuilt model ships with.
 type PrebuiltRecord struct {
-	Model       string          `json:"model"`
-	Task        json.RawMessage `json:"task"`
-	ModelConfig struct {
-		Seq  Config          `json:"seq"`
-		Cell json.RawMessage `json:"cell"`
-	} `json:"model_config"`
-	Command string  `json:"command"` // the command that trained the weights
-	ValBPC  float64 `json:"val_bpc"` // validation bits per character, as zoo eval reports it
-	Steps   int     `json:"steps"`   // training steps
+	Model       string          `json:"model"` // the model's name: rnn, lstm or gru
+	Task        json.RawMessage `json:"task"`  // the task's arguments as the command records them
+	ModelConfig ModelConfig     `json:"model_config"`
+	Command     string          `json:"command"` // the command that trained the weights
+	ValBPC      float64         `json:"val_bpc"` // validation bits per character, as zoo eval reports it
+	Steps       int             `json:"steps"`   // training steps
 }
 
 // LoadPrebuilt decodes the record, including the cell configuration of type C, builds the model
