@@ -86,6 +86,11 @@ type Model struct {
 	out    *nn.Linear
 	// newStack rebuilds the stack for replicas.
 	newStack StackFunc
+
+	// Tokenizer encodes the text of Sample and decodes what it draws: the vocabulary the model
+	// was trained with (text.go).
+	Tokenizer *datasets.Tokenizer
+	text      textState
 }
 
 // New creates the model's parameters: the embedding (token inputs), the stack newStack builds,
@@ -482,6 +487,9 @@ func LoadPrebuilt[C any](p Prebuilt, newModel func(seq Config, cell C) (*Model, 
 		return nil, nil, err
 	}
 	if err := train.LoadWeightsFrom(bytes.NewReader(p.Weights), int64(len(p.Weights)), "prebuilt "+rec.Model+" weights", m.Store()); err != nil {
+		return nil, nil, err
+	}
+	if m.Tokenizer, err = recordTokenizer(rec.Task); err != nil {
 		return nil, nil, err
 	}
 	return m, &rec, nil

@@ -1,0 +1,211 @@
+package seqmodel_test
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/nn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
+	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
+)
+
+// pretrained loads the prebuilt model of a cell.
+func pretrained(t *testing.T, cell string) (*seqmodel.Model, *seqmodel.PrebuiltRecord) {
+	t.Helper()
+	var m *seqmodel.Model
+	var rec *seqmodel.PrebuiltRecord
+	var err error
+	switch cell {
+	case "rnn":
+		m, rec, err = rnn.Pretrained()
+	case "lstm":
+		m, rec, err = lstm.Pretrained()
+	case "gru":
+		m, rec, err = gru.Pretrained()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, rec
+}
+
+// samplerText is what the Sampler path draws: the prime encoded by the Opticks text, Generate
+// with the stream of nn.StreamSample, the draws decoded by the text.
+func samplerText(t *testing.T, m *seqmodel.Model, prime string, n int, temp float64, seed uint64) string {
+	t.Helper()
+	text, err := datasets.Opticks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := text.Encode([]byte(prime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewSampler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := s.Generate(ids, n, temp, nn.NewRNG(seed, nn.StreamSample, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := text.Decode(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// TestSampleEqualsSampler holds Sample of every prebuilt model to the Sampler path, token for
+// token, at a positive temperature and at 0, and checks that a seed gives one text.
+func TestSampleEqualsSampler(t *testing.T) {
+	for _, cell := range []string{"rnn", "lstm", "gru"} {
+		m, _ := pretrained(t, cell)
+		for _, temp := range []float64{0.8, 0} {
+			got, err := m.Sample("The ", 120, temp, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := samplerText(t, m, "The ", 120, temp, 7); got != want {
+				t.Errorf("%s at temperature %v: Sample gave\n%q\nthe Sampler\n%q", cell, temp, got, want)
+			}
+			if len(got) != 120 {
+				t.Errorf("%s: %d bytes, want 120", cell, len(got))
+			}
+		}
+		a, _ := m.Sample("Light ", 80, 1, 3)
+		b, _ := m.Sample("Light ", 80, 1, 3)
+		c, _ := m.Sample("Light ", 80, 1, 4)
+		if a != b {
+			t.Errorf("%s: seed 3 gave %q, then %q", cell, a, b)
+		}
+		if a == c {
+			t.Errorf("%s: seeds 3 and 4 both gave %q", cell, a)
+		}
+	}
+}
+
+// TestSampleTokenizerFromTask builds the LSTM from its Config as a checkpoint is loaded, takes the
+// Tokenizer from the Opticks task's Info, and samples what the prebuilt model samples.
+func TestSampleTokenizerFromTask(t *testing.T) {
+	pre, rec := pretrained(t, "lstm")
+	m, err := lstm.NewModel(rec.ModelConfig.Seq, lstm.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sample("The ", 10, 1, 1); err == nil || !strings.Contains(err.Error(), "Tokenizer") {
+		t.Errorf("a model without a Tokenizer sampled (error %v)", err)
+	}
+	if err := m.Store().CopyFrom(pre.Store()); err != nil {
+		t.Fatal(err)
+	}
+	text, err := datasets.Opticks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := datasets.Windows(text.Tokens, text.Vocab, 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := datasets.TaskTokenizers(ws.Info())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.WithTokenizer(tt.Source).Sample("The ", 100, 0.8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pre.Sample("The ", 100, 0.8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("from the task's tokenizer %q, prebuilt %q", got, want)
+	}
+}
+
+// TestSampleErrors checks the arguments: an unknown character is named with its position.
+func TestSampleErrors(t *testing.T) {
+	m, _ := pretrained(t, "gru")
+	_, err := m.Sample("Café au lait", 10, 1, 1)
+	var ie *datasets.InputError
+	if !errors.As(err, &ie) || ie.Symbol != "é" || ie.Pos != 3 {
+		t.Fatalf("prime with é: error %v, want an InputError naming é at position 3", err)
+	}
+	if !strings.Contains(err.Error(), `"é" at position 3`) || !strings.Contains(err.Error(), "prime") {
+		t.Errorf("error %q does not name the prime, the character and its position", err)
+	}
+	for _, c := range []struct {
+		prime string
+		n     int
+		temp  float64
+		want  string
+	}{
+		{"", 10, 1, "prime"},
+		{"The", -1, 1, "length -1"},
+		{"The", 10, -0.5, "temperature -0.5"},
+		{"The", 10, math.NaN(), "temperature NaN"},
+		{"The", 10, math.Inf(1), "temperature +Inf"},
+	} {
+		if _, err := m.Sample(c.prime, c.n, c.temp, 1); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Sample(%q, %d, %v): error %v, want one naming %q", c.prime, c.n, c.temp, err, c.want)
+		}
+	}
+	if s, err := m.Sample("The", 0, 1, 1); err != nil || s != "" {
+		t.Errorf("n = 0: %q, %v", s, err)
+	}
+}
+
+// TestSampleConcurrent runs Sample from several goroutines on one model (calls take turns) and on
+// clones sharing its weights (calls run at once); every text must be the serial one. Run with
+// -race.
+func TestSampleConcurrent(t *testing.T) {
+	m, _ := pretrained(t, "lstm")
+	const workers = 4
+	want := make([]string, workers)
+	for w := range want {
+		var err error
+		if want[w], err = m.Sample("The ", 40, 0.8, uint64(w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	models := []*seqmodel.Model{m}
+	for i := 1; i < workers; i++ {
+		c, err := m.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, c)
+	}
+	for _, shared := range []bool{true, false} {
+		var wg sync.WaitGroup
+		got := make([]string, workers)
+		errs := make([]error, workers)
+		for w := 0; w < workers; w++ {
+			mm := models[w]
+			if shared {
+				mm = m
+			}
+			wg.Go(func() {
+				for r := 0; r < 2; r++ {
+					got[w], errs[w] = mm.Sample("The ", 40, 0.8, uint64(w))
+				}
+			})
+		}
+		wg.Wait()
+		for w := range got {
+			if errs[w] != nil || got[w] != want[w] {
+				t.Errorf("one model shared: %v; goroutine %d: %q (%v), want %q", shared, w, got[w], errs[w], want[w])
+			}
+		}
+	}
+	if &models[1].Store().All()[0].Value.Data().([]float32)[0] != &m.Store().All()[0].Value.Data().([]float32)[0] {
+		t.Error("a clone does not share the model's parameters")
+	}
+}
