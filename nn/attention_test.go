@@ -3,11 +3,10 @@ package nn
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/internal/golden"
 	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
-	"github.com/gorgonia-zoo/modelzoo/internal/npz"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -101,52 +100,6 @@ func valueF64(v G.Value) []float64 {
 		return []float64{float64(d)}
 	}
 	return Float64s(v.(tensor.Tensor))
-}
-
-// attnGolden reads a golden file of testdata/golden/attention into a map by array name.
-func attnGolden(t *testing.T, name string) map[string]npz.Array {
-	t.Helper()
-	arrays, err := npz.Read(filepath.Join("..", "testdata", "golden", "attention", name+".npz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]npz.Array{}
-	for _, a := range arrays {
-		m[a.Name] = a
-	}
-	return m
-}
-
-// attnF64 returns a golden array's float64 data.
-func attnF64(t *testing.T, m map[string]npz.Array, name string) []float64 {
-	t.Helper()
-	a, ok := m[name]
-	if !ok {
-		t.Fatalf("golden array %q missing", name)
-	}
-	d, ok := a.Data.([]float64)
-	if !ok {
-		t.Fatalf("golden array %q holds %T, want float64", name, a.Data)
-	}
-	return d
-}
-
-// attnInts returns a golden array's integer data.
-func attnInts(t *testing.T, m map[string]npz.Array, name string) []int {
-	t.Helper()
-	a, ok := m[name]
-	if !ok {
-		t.Fatalf("golden array %q missing", name)
-	}
-	d, ok := a.Data.([]int64)
-	if !ok {
-		t.Fatalf("golden array %q holds %T, want int64", name, a.Data)
-	}
-	out := make([]int, len(d))
-	for i, v := range d {
-		out[i] = int(v)
-	}
-	return out
 }
 
 // attnClose fails when got and want differ anywhere by more than tol (absolute, scaled up for
@@ -432,19 +385,19 @@ func TestMultiHeadAttentionGradient(t *testing.T) {
 func TestMultiHeadAttentionGolden(t *testing.T) {
 	for _, name := range []string{"mha_self", "mha_cross", "mha_large"} {
 		t.Run(name, func(t *testing.T) {
-			gold := attnGolden(t, name)
+			gold := golden.Load(t, name)
 			large := name == "mha_large"
 			self := name != "mha_cross"
-			lens := attnInts(t, gold, "lens")
-			heads := attnInts(t, gold, "heads")[0]
-			causal := attnInts(t, gold, "causal")[0] == 1
+			lens := gold.Ints("lens")
+			heads := gold.Ints("heads")[0]
+			causal := gold.Ints("causal")[0] == 1
 			var b, tq, tk, d int
 			if large {
 				b, tq, tk, d = 2, 130, 130, 320
 			} else {
-				qs := gold["query"].Shape
+				qs := gold.Shape("query")
 				b, tq, d = qs[0], qs[1], qs[2]
-				tk = gold["key"].Shape[1]
+				tk = gold.Shape("key")[1]
 			}
 			s := NewStore(tensor.Float64, 1)
 			m, err := NewMultiHeadAttention(s, "mha", d, heads, 0.5) // dropout is off in evaluation
@@ -457,7 +410,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 				if large {
 					setTorch(t, p, formula(k, p.Value.Shape().TotalSize(), 1/math.Sqrt(float64(d))))
 				} else {
-					setTorch(t, p, attnF64(t, gold, torchNames[k]))
+					setTorch(t, p, gold.F64(torchNames[k]))
 				}
 			}
 			g := NewGraph(s, b, false)
@@ -465,7 +418,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 				if large {
 					return attnInput(t, g, name, 0, formula(k, n*d, 1), n, d)
 				}
-				return attnInput(t, g, name, 0, attnF64(t, gold, name), n, d)
+				return attnInput(t, g, name, 0, gold.F64(name), n, d)
 			}
 			q := input("query", 10, b*tq)
 			inputs := []*G.Node{q.Node}
@@ -498,7 +451,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 			if large {
 				wout = formula(13, b*tq*d, 1)
 			} else {
-				wout = attnF64(t, gold, "wout")
+				wout = gold.F64("wout")
 			}
 			loss := attnLoss(t, g, out, 0, wout)
 			wrt := append(append([]*G.Node{}, inputs...), g.Bind(m.InProjWeight), g.Bind(m.InProjBias), g.Bind(m.OutProj.Weight), g.Bind(m.OutProj.Bias))
@@ -515,14 +468,14 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 			}
 			const tol = 1e-5
 			if large {
-				attnClose(t, "loss", vals[2], attnF64(t, gold, "loss"), tol)
+				attnClose(t, "loss", vals[2], gold.F64("loss"), tol)
 				sampled := func(what string, got []float64) {
-					idx := attnInts(t, gold, what+"_idx")
+					idx := gold.Ints(what + "_idx")
 					sub := make([]float64, len(idx))
 					for i, j := range idx {
 						sub[i] = got[j]
 					}
-					attnClose(t, what, sub, attnF64(t, gold, what+"_val"), tol)
+					attnClose(t, what, sub, gold.F64(what+"_val"), tol)
 				}
 				sampled("out", vals[0])
 				for i, n := range gradNames {
@@ -530,7 +483,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 				}
 				return
 			}
-			attnClose(t, "out", vals[0], attnF64(t, gold, "out"), tol)
+			attnClose(t, "out", vals[0], gold.F64("out"), tol)
 			// torch averages the weights over heads.
 			avg := make([]float64, b*tq*tk)
 			for bi := 0; bi < b; bi++ {
@@ -540,9 +493,9 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 					}
 				}
 			}
-			attnClose(t, "attention weights", avg, attnF64(t, gold, "attn"), tol)
+			attnClose(t, "attention weights", avg, gold.F64("attn"), tol)
 			for i, n := range gradNames {
-				attnClose(t, n, grads[i], attnF64(t, gold, n), tol)
+				attnClose(t, n, grads[i], gold.F64(n), tol)
 			}
 		})
 	}
@@ -879,22 +832,22 @@ func TestSeq2seqAttentionGradient(t *testing.T) {
 func TestSeq2seqAttentionGolden(t *testing.T) {
 	for _, c := range []struct{ file, kind string }{{"bahdanau", "additive"}, {"luong_general", "general"}} {
 		t.Run(c.file, func(t *testing.T) {
-			gold := attnGolden(t, c.file)
-			ms := gold["memory"].Shape
+			gold := golden.Load(t, c.file)
+			ms := gold.Shape("memory")
 			b, tk, hk := ms[0], ms[1], ms[2]
-			hq := gold["query"].Shape[1]
+			hq := gold.Shape("query")[1]
 			s := NewStore(tensor.Float64, 1)
 			a := 0
 			if c.kind == "additive" {
-				a = gold["Wa.weight"].Shape[0]
+				a = gold.Shape("Wa.weight")[0]
 			}
 			att, params := newSeq2seq(t, s, c.kind, hq, hk, a)
 			for _, p := range params {
-				setTorch(t, p, attnF64(t, gold, p.Name[len("attention."):]))
+				setTorch(t, p, gold.F64(p.Name[len("attention."):]))
 			}
 			g := NewGraph(s, b, true)
-			memory := attnInput(t, g, "memory", 0, attnF64(t, gold, "memory"), b*tk, hk)
-			query := attnInput(t, g, "query", 0, attnF64(t, gold, "query"), b, hq)
+			memory := attnInput(t, g, "memory", 0, gold.F64("memory"), b*tk, hk)
+			query := attnInput(t, g, "query", 0, gold.F64("query"), b, hq)
 			mem, err := att.Prepare(g, memory.Node, b)
 			if err != nil {
 				t.Fatal(err)
@@ -903,26 +856,26 @@ func TestSeq2seqAttentionGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := pm.SetLengths(attnInts(t, gold, "lens")); err != nil {
+			if err := pm.SetLengths(gold.Ints("lens")); err != nil {
 				t.Fatal(err)
 			}
 			ctx, w, err := att.Attend(g, query.Node, mem, pm.Node)
 			if err != nil {
 				t.Fatal(err)
 			}
-			loss := attnLoss(t, g, ctx, 0, attnF64(t, gold, "wctx"))
+			loss := attnLoss(t, g, ctx, 0, gold.F64("wctx"))
 			wrt := []*G.Node{query.Node, memory.Node}
 			for _, p := range params {
 				wrt = append(wrt, g.Bind(p))
 			}
 			vals, grads := attnRun(t, g, loss, wrt, ctx, w)
-			attnClose(t, "context", vals[0], attnF64(t, gold, "context"), 1e-5)
-			attnClose(t, "weights", vals[1], attnF64(t, gold, "weights"), 1e-5)
-			attnClose(t, "grad_query", grads[0], attnF64(t, gold, "grad_query"), 1e-5)
-			attnClose(t, "grad_memory", grads[1], attnF64(t, gold, "grad_memory"), 1e-5)
+			attnClose(t, "context", vals[0], gold.F64("context"), 1e-5)
+			attnClose(t, "weights", vals[1], gold.F64("weights"), 1e-5)
+			attnClose(t, "grad_query", grads[0], gold.F64("grad_query"), 1e-5)
+			attnClose(t, "grad_memory", grads[1], gold.F64("grad_memory"), 1e-5)
 			for i, p := range params {
 				n := p.Name[len("attention."):]
-				attnClose(t, "grad_"+n, torchLayout(p, grads[2+i]), attnF64(t, gold, "grad_"+n), 1e-5)
+				attnClose(t, "grad_"+n, torchLayout(p, grads[2+i]), gold.F64("grad_"+n), 1e-5)
 			}
 		})
 	}

@@ -5,13 +5,14 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/internal/golden"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 func TestGELUGolden(t *testing.T) {
-	gold := attnGolden(t, "gelu")
-	xs, w := attnF64(t, gold, "x"), attnF64(t, gold, "w")
+	gold := golden.Load(t, "gelu")
+	xs, w := gold.F64("x"), gold.F64("w")
 	for _, c := range []struct {
 		tag string
 		f   Activation
@@ -25,8 +26,8 @@ func TestGELUGolden(t *testing.T) {
 			}
 			loss := attnLoss(t, g, y, 0, w)
 			vals, grads := attnRun(t, g, loss, []*G.Node{x.Node}, y)
-			attnClose(t, "out", vals[0], attnF64(t, gold, "out_"+c.tag), 1e-12)
-			attnClose(t, "grad", grads[0], attnF64(t, gold, "grad_"+c.tag), 1e-12)
+			attnClose(t, "out", vals[0], gold.F64("out_"+c.tag), 1e-12)
+			attnClose(t, "grad", grads[0], gold.F64("grad_"+c.tag), 1e-12)
 		})
 	}
 }

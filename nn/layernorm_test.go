@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/internal/golden"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -41,27 +42,27 @@ func TestLayerNormGradient(t *testing.T) {
 }
 
 func TestLayerNormGolden(t *testing.T) {
-	gold := attnGolden(t, "layernorm")
-	sh := gold["x"].Shape
+	gold := golden.Load(t, "layernorm")
+	sh := gold.Shape("x")
 	n, d := sh[0], sh[1]
 	s := NewStore(tensor.Float64, 1)
 	ln, err := NewLayerNorm(s, "norm", d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	setTorch(t, ln.Weight, attnF64(t, gold, "weight"))
-	setTorch(t, ln.Bias, attnF64(t, gold, "bias"))
+	setTorch(t, ln.Weight, gold.F64("weight"))
+	setTorch(t, ln.Bias, gold.F64("bias"))
 	g := NewGraph(s, n, true)
-	x := attnInput(t, g, "x", 0, attnF64(t, gold, "x"), n, d)
+	x := attnInput(t, g, "x", 0, gold.F64("x"), n, d)
 	y, err := ln.Forward(g, x.Node)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss := attnLoss(t, g, y, 0, attnF64(t, gold, "wout"))
+	loss := attnLoss(t, g, y, 0, gold.F64("wout"))
 	vals, grads := attnRun(t, g, loss, []*G.Node{x.Node, g.Bind(ln.Weight), g.Bind(ln.Bias)}, y)
-	attnClose(t, "out", vals[0], attnF64(t, gold, "out"), 1e-5)
+	attnClose(t, "out", vals[0], gold.F64("out"), 1e-5)
 	for i, name := range []string{"grad_x", "grad_weight", "grad_bias"} {
-		attnClose(t, name, grads[i], attnF64(t, gold, name), 1e-5)
+		attnClose(t, name, grads[i], gold.F64(name), 1e-5)
 	}
 }
 

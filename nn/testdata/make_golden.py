@@ -5,7 +5,7 @@ with a key-padding mask, and a large case), torch.nn.LayerNorm and torch.nn.func
 
 Run from anywhere with PyTorch installed (python3-torch); `go test` only reads the files:
 
-    /usr/bin/python3 testdata/golden/attention/make_golden.py
+    /usr/bin/python3 nn/testdata/make_golden.py
 
 Each case is one uncompressed .npz file (numpy.savez), float64 unless noted:
 

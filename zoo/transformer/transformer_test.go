@@ -3,11 +3,11 @@ package transformer
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/internal/golden"
 	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
 	"github.com/gorgonia-zoo/modelzoo/internal/npz"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -189,46 +189,16 @@ func TestLMGradient(t *testing.T) {
 	})
 }
 
-// golden reads testdata/NAME.npz (written by make_golden.py) into a map.
-func golden(t *testing.T, name string) map[string]npz.Array {
-	t.Helper()
-	arrays, err := npz.Read(filepath.Join("testdata", name+".npz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]npz.Array{}
-	for _, a := range arrays {
-		m[a.Name] = a
-	}
-	return m
-}
-
 // params returns the golden file's parameters (param/NAME) renamed prefix+NAME.
-func params(m map[string]npz.Array, prefix string) []npz.Array {
+func params(m *golden.File, prefix string) []npz.Array {
 	var out []npz.Array
-	for k, a := range m {
+	for k, a := range m.Arrays {
 		if name, ok := strings.CutPrefix(k, "param/"); ok {
 			a.Name = prefix + name
 			out = append(out, a)
 		}
 	}
 	return out
-}
-
-func f64s(t *testing.T, m map[string]npz.Array, name string) []float64 {
-	t.Helper()
-	a, ok := m[name]
-	if !ok {
-		t.Fatalf("golden array %q missing", name)
-	}
-	switch d := a.Data.(type) {
-	case []float64:
-		return d
-	case float64:
-		return []float64{d}
-	}
-	t.Fatalf("golden array %q holds %T", name, a.Data)
-	return nil
 }
 
 // closeTo fails when got and want differ anywhere by more than tol (absolute, relative to
@@ -275,14 +245,14 @@ func TestBlockGolden(t *testing.T) {
 		act  string
 	}{{"block_pre", false, "relu"}, {"block_post", true, "gelu"}} {
 		t.Run(c.file, func(t *testing.T) {
-			m := golden(t, c.file)
+			m := golden.Load(t, c.file)
 			s := nn.NewStore(tensor.Float64, 1)
 			b, err := NewBlock(s, "b", BlockConfig{D: 16, Heads: 4, FF: 32, Activation: c.act, PostLN: c.post})
 			if err != nil {
 				t.Fatal(err)
 			}
 			loadArrays(t, params(m, "b."), s, c.file)
-			g, xin, out, loss := blockGraph(t, s, b, 2, 5, f64s(t, m, "x"), f64s(t, m, "wout"))
+			g, xin, out, loss := blockGraph(t, s, b, 2, 5, m.F64("x"), m.F64("wout"))
 			var outV G.Value
 			G.Read(out, &outV)
 			wrt := []*G.Node{xin.Node}
@@ -297,10 +267,10 @@ func TestBlockGolden(t *testing.T) {
 			if err := vm.RunAll(); err != nil {
 				t.Fatal(err)
 			}
-			closeTo(t, "output", nn.Float64s(outV.(tensor.Tensor)), f64s(t, m, "out"), 1e-5)
-			closeTo(t, "grad x", gradOf(t, xin.Node, nil), f64s(t, m, "grad_x"), 1e-5)
+			closeTo(t, "output", nn.Float64s(outV.(tensor.Tensor)), m.F64("out"), 1e-5)
+			closeTo(t, "grad x", gradOf(t, xin.Node, nil), m.F64("grad_x"), 1e-5)
 			for i, p := range s.Params() {
-				closeTo(t, "grad "+p.Name, gradOf(t, wrt[i+1], p), f64s(t, m, "grad/"+strings.TrimPrefix(p.Name, "b.")), 1e-5)
+				closeTo(t, "grad "+p.Name, gradOf(t, wrt[i+1], p), m.F64("grad/"+strings.TrimPrefix(p.Name, "b.")), 1e-5)
 			}
 		})
 	}
@@ -311,7 +281,7 @@ func TestBlockGolden(t *testing.T) {
 // the loss and every parameter's gradient, to 1e-5. The checkpoint names are that module's
 // state_dict names.
 func TestLMGolden(t *testing.T) {
-	m := golden(t, "lm")
+	m := golden.Load(t, "lm")
 	cfg := W5(11, 1)
 	cfg.Context, cfg.D, cfg.FF, cfg.Float64 = 6, 16, 32, true
 	lm, err := New(cfg)
@@ -323,27 +293,16 @@ func TestLMGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ints := func(name string) []int {
-		d, ok := m[name].Data.([]int64)
-		if !ok {
-			t.Fatalf("golden array %q holds %T", name, m[name].Data)
-		}
-		out := make([]int, len(d))
-		for i, v := range d {
-			out[i] = int(v)
-		}
-		return out
-	}
-	if err := g.Feed(datasets.Batch{N: 2, T: 6, Tokens: ints("tokens"), Targets: ints("targets")}); err != nil {
+	if err := g.Feed(datasets.Batch{N: 2, T: 6, Tokens: m.Ints("tokens"), Targets: m.Ints("targets")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := g.Run(nil); err != nil {
 		t.Fatal(err)
 	}
-	closeTo(t, "loss", []float64{g.Loss()}, f64s(t, m, "loss"), 1e-5)
-	closeTo(t, "logits", nn.Float64s(g.Output()), f64s(t, m, "logits"), 1e-5)
+	closeTo(t, "loss", []float64{g.Loss()}, m.F64("loss"), 1e-5)
+	closeTo(t, "logits", nn.Float64s(g.Output()), m.F64("logits"), 1e-5)
 	for i, p := range g.Params() {
-		closeTo(t, "grad "+p.Name, gradOf(t, g.Nodes()[i], p), f64s(t, m, "grad/"+p.Name), 1e-5)
+		closeTo(t, "grad "+p.Name, gradOf(t, g.Nodes()[i], p), m.F64("grad/"+p.Name), 1e-5)
 	}
 	if len(g.Params()) != len(lm.Store().Params()) {
 		t.Errorf("the graph trains %d of %d parameters", len(g.Params()), len(lm.Store().Params()))

@@ -5,9 +5,10 @@ the input, the initial states and every weight.
 
 Run from anywhere with PyTorch installed (python3-torch); `go test` only reads the files:
 
-    /usr/bin/python3 testdata/golden/make_golden.py
+    /usr/bin/python3 zoo/internal/recurrent/rectest/make_golden.py
 
-Each case is one uncompressed .npz file (numpy.savez) holding, in float64:
+Each case is one uncompressed .npz file (numpy.savez) in the testdata/ of the cell's package
+(zoo/rnn, zoo/lstm, zoo/gru), holding, in float64:
 
     x (T,B,E), h0 (L,B,H) [, c0 (L,B,H)]         inputs
     wout (T,B,H), wh (L,B,H) [, wc (L,B,H)]       loss weights
@@ -29,6 +30,7 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 HERE = os.path.dirname(os.path.abspath(__file__))
+ZOO = os.path.join(HERE, "..", "..", "..")  # zoo/internal/recurrent/rectest -> zoo
 
 # (file name, module, nonlinearity, layers, T, B, E, H, large)
 CASES = [
@@ -98,7 +100,8 @@ def make(name, kind, nonlin, layers, T, B, E, H, large, seed):
     out = {}
     for k, v in arrays.items():
         out[k] = v.detach().numpy() if isinstance(v, torch.Tensor) else v
-    np.savez(os.path.join(HERE, name + ".npz"), **out)
+    cell = name.split("_")[0]  # rnn_tanh_l1 -> rnn
+    np.savez(os.path.join(ZOO, cell, "testdata", name + ".npz"), **out)
     print(name, "loss", float(loss))
 
 

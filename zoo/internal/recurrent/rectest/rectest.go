@@ -1,7 +1,7 @@
 // Package rectest is the test bench the recurrent cells share: a float64 network of a stack over
 // T fed inputs with a fixed scalar loss, its finite-difference gradient check, its comparison with
-// the PyTorch golden files of testdata/golden, and the plain-Go arithmetic that reference loops
-// are written in.
+// the PyTorch golden files in each cell package's testdata/ (written by make_golden.py beside this
+// file), and the plain-Go arithmetic that reference loops are written in.
 //
 // The loss is L = Σ out∘W_out + Σ_l Σ_k state_{l,k}(T)∘W_{l,k} over the top layer's outputs at
 // every step and every layer's final state tensors, W fed as inputs: every output and every final
@@ -12,13 +12,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/internal/golden"
 	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
-	"github.com/gorgonia-zoo/modelzoo/internal/npz"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/internal/recurrent"
 	"github.com/pkg/errors"
@@ -299,12 +297,6 @@ func MaxDiff(a, b []float64) float64 {
 	return m
 }
 
-// GoldenDir is testdata/golden of the module, found from this file's location.
-func GoldenDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "testdata", "golden")
-}
-
 // Formula is make_golden.py's formula(k, n, hidden): parameter k (0-based, in PyTorch's order)
 // of n elements, exact in float64.
 func Formula(k, n, hidden int) []float64 {
@@ -316,33 +308,16 @@ func Formula(k, n, hidden int) []float64 {
 	return v
 }
 
-// Golden loads testdata/golden/NAME.npz, builds the stack with build (which creates its
-// parameters under the module name "m" in a float64 store of the input size, hidden size and
-// layers the file has), loads PyTorch's parameters into it, runs it with gradients and requires
-// outputs, final states and the gradients of the inputs, initial states and parameters to equal
-// PyTorch's within tol.
+// Golden loads testdata/NAME.npz of the package under test, builds the stack with build (which
+// creates its parameters under the module name "m" in a float64 store of the input size, hidden
+// size and layers the file has), loads PyTorch's parameters into it, runs it with gradients and
+// requires outputs, final states and the gradients of the inputs, initial states and parameters
+// to equal PyTorch's within tol.
 func Golden(t *testing.T, name string, tol float64, build func(s *nn.Store, in, hidden, layers int) (*recurrent.Stack, error)) {
 	t.Helper()
-	arrays, err := npz.Read(filepath.Join(GoldenDir(), name+".npz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := map[string]npz.Array{}
-	for _, arr := range arrays {
-		a[arr.Name] = arr
-	}
-	get := func(key string) []float64 {
-		arr, ok := a[key]
-		if !ok {
-			t.Fatalf("%s: no array %q", name, key)
-		}
-		d, ok := arr.Data.([]float64)
-		if !ok {
-			t.Fatalf("%s: array %q is %T, want []float64", name, key, arr.Data)
-		}
-		return d
-	}
-	xShape, hShape := a["x"].Shape, a["h0"].Shape
+	gold := golden.Load(t, name)
+	get := gold.F64
+	xShape, hShape := gold.Shape("x"), gold.Shape("h0")
 	if len(xShape) != 3 || len(hShape) != 3 {
 		t.Fatalf("%s: x %v, h0 %v: want 3-D", name, xShape, hShape)
 	}
@@ -354,7 +329,7 @@ func Golden(t *testing.T, name string, tol float64, build func(s *nn.Store, in, 
 	}
 	// Parameters: PyTorch keeps weights (G·H, in) and biases (G·H); the store keeps (in, G·H) and
 	// (1, G·H).
-	_, large := a["grad_weight_ih_l0_idx"]
+	large := gold.Has("grad_weight_ih_l0_idx")
 	params := store.Params()
 	for k, p := range params {
 		pname := strings.TrimPrefix(p.Name, "m.")
@@ -442,12 +417,9 @@ func Golden(t *testing.T, name string, tol float64, build func(s *nn.Store, in, 
 			check("grad_"+pname, got, get("grad_"+pname))
 			continue
 		}
-		idxArr, ok := a["grad_"+pname+"_idx"].Data.([]int64)
-		if !ok {
-			t.Fatalf("%s: grad_%s_idx missing or not int64", name, pname)
-		}
-		sampled := make([]float64, len(idxArr))
-		for i, j := range idxArr {
+		idx := gold.Ints("grad_" + pname + "_idx")
+		sampled := make([]float64, len(idx))
+		for i, j := range idx {
 			sampled[i] = got[j]
 		}
 		check("grad_"+pname+" (sampled)", sampled, get("grad_"+pname+"_val"))
