@@ -3,43 +3,40 @@ package seq2seq_test
 import (
 	"fmt"
 
-	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
 // The prebuilt date normaliser translates a date written by hand into ISO 8601, greedily and
-// with a beam of 3.
+// with a beam of 3; its output steps attend over the input's characters.
 func ExamplePretrained() {
 	m, err := seq2seq.Pretrained()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	info := datasets.Info{}
-	if d, err := datasets.Dates(1, 1, datasets.DateOptions{}); err == nil {
-		info = d.Info()
-	}
-	var src []int
-	for _, r := range "saturday, november 28, 2026" {
-		id, _ := info.Vocab.ID(string(r))
-		src = append(src, id)
-	}
-	b := datasets.Batch{N: 1, SrcT: len(src), Src: src, SrcLen: []int{len(src)}}
 	for _, k := range []int{1, 3} {
-		hyps, err := m.Beam(b, k)
+		t, err := m.Translate("saturday, november 28, 2026", k)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		out := ""
-		for _, id := range hyps[0].Tokens {
-			out += info.TgtVocab.Symbol(id)
-		}
-		fmt.Printf("beam %d: %s, attention over %d characters for %d outputs\n", k, out, len(hyps[0].Attention[0]), len(hyps[0].Attention))
+		fmt.Printf("beam %d: %s, attention over %d characters for %d outputs\n", k, t.Output, len(t.Attention[0]), len(t.Attention))
 	}
 	// Output:
 	// beam 1: 2026-11-28, attention over 27 characters for 11 outputs
 	// beam 3: 2026-11-28, attention over 27 characters for 11 outputs
+}
+
+// Translate a date with a beam of 3: the output, its log-probability, and the attention matrix
+// (output steps × input characters) with the labels of its rows.
+func ExampleModel_Translate() {
+	s, _ := seq2seq.Pretrained()
+	t, _ := s.Translate("12 March 1998", 3)
+	fmt.Printf("%s %.4f\n", t.Output, t.Score)
+	fmt.Println(len(t.Attention), "×", len(t.Attention[0]), t.OutputTokens)
+	// Output:
+	// 1998-03-12 -0.0126
+	// 11 × 13 [1 9 9 8 - 0 3 - 1 2 <eos>]
 }
 
 // Corpus BLEU of two hypotheses against their references (ids of any vocabulary).

@@ -196,6 +196,11 @@ type Model struct {
 	// Inference graphs by rows: the encoder alone and one decoder step.
 	encGraphs  map[int]*encGraph
 	stepGraphs map[int]*stepGraph
+
+	// Tokenizers encode the input of Translate and decode its output: the vocabularies of the
+	// task the model was trained on (translate.go).
+	Tokenizers datasets.Tokenizers
+	translate  translateLock
 }
 
 // New creates a model's parameters from cfg.Seed, in a fixed order: embeddings, encoder,

@@ -31,7 +31,8 @@ const PretrainedDataSeed = 1
 const PretrainedExact = 1.0
 
 // Pretrained returns the prebuilt date normaliser: the W6 model (bidirectional GRU encoder of
-// 128 per direction, additive attention) trained on the date task.
+// 128 per direction, additive attention) trained on the date task, with the task's Tokenizers,
+// so that m.Translate("12 March 1998", 3) gives "1998-03-12".
 func Pretrained() (*Model, error) {
 	var cfg Config
 	if err := json.Unmarshal(pretrainedConfig, &cfg); err != nil {
@@ -43,6 +44,9 @@ func Pretrained() (*Model, error) {
 	}
 	if err := train.LoadWeightsFrom(bytes.NewReader(pretrainedWeights), int64(len(pretrainedWeights)), "dates.npz", m.Store()); err != nil {
 		return nil, errors.Wrap(err, "seq2seq: prebuilt weights")
+	}
+	if m.Tokenizers, err = DateTokenizers(); err != nil {
+		return nil, errors.Wrap(err, "seq2seq: prebuilt tokenizers")
 	}
 	return m, nil
 }

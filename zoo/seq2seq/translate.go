@@ -1,0 +1,135 @@
+package seq2seq
+
+import (
+	"sync"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/pkg/errors"
+)
+
+// Translation is one input translated by a model.
+type Translation struct {
+	// Output is the translated text (without EOS), its symbols joined as the target tokenizer
+	// joins them.
+	Output string
+	// Score is the log-probability of the output under the model: the sum of its tokens'
+	// log-probabilities, EOS included (Hypothesis.LogProb).
+	Score float64
+	// Ended is false when the decoder wrote the most tokens it may without ending with EOS.
+	Ended bool
+	// Attention holds one row per OutputTokens entry (the decoder's steps) with one weight per
+	// InputTokens entry: the decoder's attention over the input, the lecture's heatmap (for the
+	// transformer, the last decoder layer's cross-attention averaged over heads). Each row sums to
+	// 1. It is nil for a model without attention.
+	Attention [][]float64
+	// InputTokens are the input's symbols as the model reads them: the labels of the columns.
+	InputTokens []string
+	// OutputTokens are the symbols the decoder wrote, the labels of the rows: those of Output,
+	// then datasets.EOSSymbol when the output Ended.
+	OutputTokens []string
+}
+
+// A Searcher is a model whose decoding steps a search drives: Model, and the transformer's
+// encoder–decoder.
+type Searcher interface {
+	NewStepper(b datasets.Batch) (Stepper, error)
+}
+
+// TranslateWith translates input with the model s: it encodes input with tt.Source, decodes it by
+// BeamSearch of width beam (1 is GreedySearch) over s's Stepper, and decodes the best hypothesis
+// with tt.Target. maxSrc is the longest input s reads, in symbols. An input symbol outside the
+// vocabulary is an error naming it and its position (a *datasets.InputError); so are an empty or
+// too long input and beam < 1. Model.Translate and the transformer's Translate call it.
+func TranslateWith(s Searcher, tt datasets.Tokenizers, maxSrc int, input string, beam int) (Translation, error) {
+	if tt.Source == nil || tt.Target == nil || tt.Source.Vocab == nil || tt.Target.Vocab == nil {
+		return Translation{}, errors.New("translate: the model has no Tokenizers (set them to the vocabularies of the task it was trained on)")
+	}
+	if beam < 1 {
+		return Translation{}, errors.Errorf("translate: beam %d: must be at least 1", beam)
+	}
+	ids, err := tt.Source.Encode(input)
+	if err != nil {
+		return Translation{}, errors.Wrap(err, "translate: input")
+	}
+	if len(ids) == 0 {
+		return Translation{}, errors.Errorf("translate: input %q: at least one symbol is needed", input)
+	}
+	if len(ids) > maxSrc {
+		return Translation{}, errors.Errorf("translate: input of %d symbols: the model reads at most %d", len(ids), maxSrc)
+	}
+	st, err := s.NewStepper(datasets.Batch{N: 1, SrcT: len(ids), Src: ids, SrcLen: []int{len(ids)}})
+	if err != nil {
+		return Translation{}, errors.Wrap(err, "translate")
+	}
+	hyps, err := BeamSearch(st, beam)
+	if err != nil {
+		return Translation{}, errors.Wrap(err, "translate")
+	}
+	h := hyps[0]
+	tr := Translation{Score: h.LogProb, Ended: h.Ended}
+	if tr.Output, err = tt.Target.Decode(h.Tokens); err != nil {
+		return Translation{}, errors.Wrap(err, "translate: output")
+	}
+	if tr.InputTokens, err = tt.Source.Labels(ids); err != nil {
+		return Translation{}, errors.Wrap(err, "translate: input")
+	}
+	if tr.OutputTokens, err = tt.Target.Labels(h.Tokens); err != nil {
+		return Translation{}, errors.Wrap(err, "translate: output")
+	}
+	if h.Ended {
+		tr.OutputTokens = append(tr.OutputTokens, datasets.EOSSymbol)
+	}
+	if h.Attention != nil {
+		tr.Attention = make([][]float64, len(h.Attention))
+		for i, row := range h.Attention {
+			tr.Attention[i] = append([]float64(nil), row...)
+		}
+	}
+	return tr, nil
+}
+
+// translateLock lets one Translate at a time use a model's inference graphs.
+type translateLock struct{ sync.Mutex }
+
+// Translate translates input (a date such as "12 March 1998" for the prebuilt model) by beam
+// search of width beam, 1 being greedy: the output, its log-probability and the attention of
+// every output step over the input (TranslateWith). The result is the hypothesis Beam returns for
+// the encoded input.
+//
+// The model's Tokenizers encode the input and decode the output: Pretrained sets them; a model
+// built from a Config needs them set (datasets.TaskTokenizers of its task's Info).
+//
+// Translate is safe for concurrent use with other Translate calls on the model: they take turns
+// on its inference graphs. The model's other decoding methods (Greedy, Beam, NewStepper,
+// Evaluate) share those graphs and must not run at the same time as Translate. For translations
+// in parallel, give each goroutine a Clone.
+func (m *Model) Translate(input string, beam int) (Translation, error) {
+	m.translate.Lock()
+	defer m.translate.Unlock()
+	return TranslateWith(m, m.Tokenizers, m.Config.MaxSrc, input, beam)
+}
+
+// Clone returns a model of the same configuration and Tokenizers that shares m's parameters (the
+// very tensors, read-only while it decodes: nn.Store.ShareFrom) but none of its graphs, so the two
+// can decode in different goroutines at once. It costs a model's initialisation, not its weights.
+func (m *Model) Clone() (*Model, error) {
+	c, err := New(m.Config)
+	if err != nil {
+		return nil, errors.Wrap(err, "seq2seq: clone")
+	}
+	if err := c.store.ShareFrom(m.store); err != nil {
+		return nil, errors.Wrap(err, "seq2seq: clone")
+	}
+	c.Tokenizers = m.Tokenizers
+	return c, nil
+}
+
+// DateTokenizers are the tokenizers of the date task (datasets.Dates): characters in, ISO 8601
+// characters out. They are those of the prebuilt model.
+func DateTokenizers() (datasets.Tokenizers, error) {
+	d, err := datasets.Dates(0, 1, datasets.DateOptions{})
+	if err != nil {
+		return datasets.Tokenizers{}, err
+	}
+	return datasets.TaskTokenizers(d.Info())
+}

@@ -1,0 +1,163 @@
+package seq2seq_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+)
+
+// testDates returns the first n held-out test dates of the prebuilt model as text, with their
+// source ids.
+func testDates(t *testing.T, n int) ([]string, [][]int) {
+	t.Helper()
+	ds, err := datasets.Dates(seq2seq.DateTest, seq2seq.PretrainedDataSeed+100, datasets.DateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ds.Info().Vocab
+	var texts []string
+	var ids [][]int
+	for i := 0; i < n; i++ {
+		b := ds.Batch([]int{i})
+		src := b.Src[:b.SrcLen[0]]
+		var s strings.Builder
+		for _, id := range src {
+			s.WriteString(v.Symbol(id))
+		}
+		texts = append(texts, s.String())
+		ids = append(ids, src)
+	}
+	return texts, ids
+}
+
+// TestTranslateEqualsBeam holds Translate to Beam (greedy at width 1) on held-out dates: the
+// output, the score and every attention weight, and checks the labels' sizes.
+func TestTranslateEqualsBeam(t *testing.T) {
+	m, err := seq2seq.Pretrained()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, ids := testDates(t, 12)
+	tgt := m.Tokenizers.Target.Vocab
+	for i, text := range texts {
+		for _, k := range []int{1, 3} {
+			tr, err := m.Translate(text, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hyps, err := m.Beam(datasets.Batch{N: 1, SrcT: len(ids[i]), Src: ids[i], SrcLen: []int{len(ids[i])}}, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := hyps[0]
+			want := ""
+			for _, id := range h.Tokens {
+				want += tgt.Symbol(id)
+			}
+			if tr.Output != want || tr.Score != h.LogProb || tr.Ended != h.Ended || !reflect.DeepEqual(tr.Attention, h.Attention) {
+				t.Errorf("%q beam %d: Translate %q (%v), Beam %q (%v)", text, k, tr.Output, tr.Score, want, h.LogProb)
+			}
+			if len(tr.InputTokens) != len(ids[i]) || strings.Join(tr.InputTokens, "") != text {
+				t.Errorf("%q: input tokens %q", text, tr.InputTokens)
+			}
+			if len(tr.OutputTokens) != len(tr.Attention) || tr.OutputTokens[len(tr.OutputTokens)-1] != datasets.EOSSymbol ||
+				strings.Join(tr.OutputTokens[:len(tr.OutputTokens)-1], "") != tr.Output {
+				t.Errorf("%q: output tokens %q for %d attention rows", text, tr.OutputTokens, len(tr.Attention))
+			}
+			for _, row := range tr.Attention {
+				if len(row) != len(tr.InputTokens) {
+					t.Fatalf("%q: an attention row of %d weights for %d input tokens", text, len(row), len(tr.InputTokens))
+				}
+			}
+		}
+	}
+	tr, err := m.Translate("12 March 1998", 3)
+	if err != nil || tr.Output != "1998-03-12" {
+		t.Errorf("12 March 1998: %q, %v", tr.Output, err)
+	}
+}
+
+// TestTranslateErrors checks the arguments: an unknown character is named with its position.
+func TestTranslateErrors(t *testing.T) {
+	m, err := seq2seq.Pretrained()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Translate("12 März 1998", 1)
+	var ie *datasets.InputError
+	if !errors.As(err, &ie) || ie.Symbol != "ä" || ie.Pos != 4 || !strings.Contains(err.Error(), `input: character "ä" at position 4`) {
+		t.Errorf("12 März 1998: error %v, want one naming ä at position 4", err)
+	}
+	for _, c := range []struct {
+		input string
+		beam  int
+		want  string
+	}{
+		{"12 March 1998", 0, "beam 0"},
+		{"", 1, "at least one symbol"},
+		{strings.Repeat("1", 30), 1, "30 symbols"},
+	} {
+		if _, err := m.Translate(c.input, c.beam); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Translate(%q, %d): error %v, want one naming %q", c.input, c.beam, err, c.want)
+		}
+	}
+	bare, err := seq2seq.New(m.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bare.Translate("12 March 1998", 1); err == nil || !strings.Contains(err.Error(), "Tokenizers") {
+		t.Errorf("a model without tokenizers translated (error %v)", err)
+	}
+}
+
+// TestTranslateConcurrent translates from several goroutines on one model (calls take turns) and
+// on clones sharing its weights (calls run at once); every result must be the serial one. Run
+// with -race.
+func TestTranslateConcurrent(t *testing.T) {
+	m, err := seq2seq.Pretrained()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, _ := testDates(t, 4)
+	want := make([]seq2seq.Translation, len(texts))
+	for i, text := range texts {
+		if want[i], err = m.Translate(text, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	models := []*seq2seq.Model{m}
+	for range texts[1:] {
+		c, err := m.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, c)
+	}
+	for _, shared := range []bool{true, false} {
+		got := make([]seq2seq.Translation, len(texts))
+		errs := make([]error, len(texts))
+		var wg sync.WaitGroup
+		for i := range texts {
+			mm := models[i]
+			if shared {
+				mm = m
+			}
+			wg.Go(func() {
+				for r := 0; r < 2; r++ {
+					got[i], errs[i] = mm.Translate(texts[i], 2)
+				}
+			})
+		}
+		wg.Wait()
+		for i := range texts {
+			if errs[i] != nil || !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("one model shared: %v; %q: %q (%v), want %q", shared, texts[i], got[i].Output, errs[i], want[i].Output)
+			}
+		}
+	}
+}
