@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -208,7 +209,7 @@ func shapeFilter(s *nn.Store) npz.Filter {
 		if !ok {
 			return false, nil
 		}
-		if !sameShape(shape, w) {
+		if !slices.Equal(shape, w) {
 			return false, errors.Errorf("array %q has shape %v, the model expects %v", name, shape, w)
 		}
 		return true, nil
@@ -226,7 +227,7 @@ func loadArrays(path string, arrays []npz.Array, s *nn.Store) error {
 			return errors.Errorf("%s: no array %q (the model expects %d tensors)", path, t.Name, len(s.All()))
 		}
 		want := exportShape(t)
-		if !sameShape(a.Shape, want) {
+		if !slices.Equal(a.Shape, want) {
 			return errors.Errorf("%s: array %q has shape %v, the model expects %v", path, t.Name, a.Shape, want)
 		}
 		if i, bad := firstNonFinite(a.Data); i >= 0 {
@@ -244,18 +245,6 @@ func loadArrays(path string, arrays []npz.Array, s *nn.Store) error {
 		}
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func float64Data(d any) ([]float64, error) {

@@ -28,6 +28,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -256,7 +257,7 @@ func (c *core) SetState(s State) error {
 		return errors.Errorf("optim: %s: SetState: Steps = %d is negative", c.name, s.Steps)
 	}
 	for name := range s.Slots {
-		if !contains(c.slotNames, name) {
+		if !slices.Contains(c.slotNames, name) {
 			return errors.Errorf("optim: %s: SetState: unknown slot %q; this solver keeps slots [%s]",
 				c.name, name, strings.Join(c.slotNames, ", "))
 		}
@@ -338,15 +339,6 @@ func (c *core) reset() {
 	c.params = nil
 	c.slots = nil
 	c.views = nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // checkDense reports a tensor the solvers cannot work on.
