@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,11 +20,8 @@ func TestBenchHelperProcess(t *testing.T) {
 		return
 	}
 	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
+	if i := slices.Index(args, "--"); i >= 0 {
+		args = args[i+1:]
 	}
 	os.Exit(run(args, os.Stdout, os.Stderr))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,10 +94,10 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if save != "" && !strings.HasSuffix(save, ".npz") {
 		save += ".npz" // --save out writes out.npz, out.json and out.optim.npz
 	}
-	if !contains(m.tasks, ta.Name) {
+	if !slices.Contains(m.tasks, ta.Name) {
 		return usagef("--task %q: model %s trains on %s", ta.Name, name, strings.Join(m.tasks, ", "))
 	}
-	if !contains(optim.Names(), cfg.Optimizer) {
+	if !slices.Contains(optim.Names(), cfg.Optimizer) {
 		return usagef("--optimizer %q: unknown (valid: %s)", cfg.Optimizer, strings.Join(optim.Names(), ", "))
 	}
 	if _, err := optim.ParseSchedule(cfg.Schedule, 1<<30); err != nil { // the spec alone: the step count comes later
@@ -239,15 +240,6 @@ func printMetrics(w io.Writer, split string, m train.Metrics) {
 		fmt.Fprintf(w, "  %s %.4f", k, m[k])
 	}
 	fmt.Fprintln(w)
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func lenOf(ds interface{ Len() int }) int {
