@@ -116,7 +116,7 @@ func TestTranslateErrors(t *testing.T) {
 }
 
 // TestTranslateConcurrent translates from several goroutines on one model (calls take turns) and
-// on clones sharing its weights (calls run at once); every result must be the serial one. Run
+// on clones (calls run at once); every result must be the serial one. Run
 // with -race.
 func TestTranslateConcurrent(t *testing.T) {
 	m, err := seq2seq.Pretrained()

@@ -68,16 +68,17 @@ func (m *Model) Sample(prime string, n int, temperature float64, seed uint64) (s
 	return tok.Decode(gen)
 }
 
-// Clone returns a model of the same configuration and Tokenizer that shares m's parameters (the
-// very tensors, read-only while it samples: nn.Store.ShareFrom) but none of its graphs, so the two
-// can run Sample in different goroutines at once. It costs a model's initialisation, not its
-// weights.
+// Clone returns an independent copy of the model: the same configuration, Tokenizer and
+// parameter values, none of its graphs, so the two can run Sample in different goroutines at once
+// (a pool of inference copies). The parameters are copied, not shared: compiling a Gorgonia graph
+// writes to every tensor it binds, so graphs of two goroutines must not bind the same ones. A
+// copy costs the parameters' memory once more (1.4 MB for the prebuilt LSTM).
 func (m *Model) Clone() (*Model, error) {
 	c, err := New(m.Config, m.newStack)
 	if err != nil {
 		return nil, errors.Wrap(err, "seqmodel: clone")
 	}
-	if err := c.store.ShareFrom(m.store); err != nil {
+	if err := c.store.CopyFrom(m.store); err != nil {
 		return nil, errors.Wrap(err, "seqmodel: clone")
 	}
 	c.Tokenizer = m.Tokenizer

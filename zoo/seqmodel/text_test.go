@@ -163,7 +163,7 @@ func TestSampleErrors(t *testing.T) {
 }
 
 // TestSampleConcurrent runs Sample from several goroutines on one model (calls take turns) and on
-// clones sharing its weights (calls run at once); every text must be the serial one. Run with
+// clones (calls run at once); every text must be the serial one. Run with
 // -race.
 func TestSampleConcurrent(t *testing.T) {
 	m, _ := pretrained(t, "lstm")
@@ -205,7 +205,7 @@ func TestSampleConcurrent(t *testing.T) {
 			}
 		}
 	}
-	if &models[1].Store().All()[0].Value.Data().([]float32)[0] != &m.Store().All()[0].Value.Data().([]float32)[0] {
-		t.Error("a clone does not share the model's parameters")
+	if &models[1].Store().All()[0].Value.Data().([]float32)[0] == &m.Store().All()[0].Value.Data().([]float32)[0] {
+		t.Error("a clone shares the model's parameters")
 	}
 }
