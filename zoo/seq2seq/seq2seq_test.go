@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -365,19 +366,10 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		cfg := Config{Cell: "gru", Embed: 3, Hidden: 4, Bidirectional: true, Attention: AttnAdditive}.FromInfo(info, 5, 6)
 		c.edit(&cfg)
-		if _, err := New(cfg); err == nil || !contains(err.Error(), c.want) {
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one naming %q", err, c.want)
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // TestBLEUByHand compares corpus BLEU with values worked out by hand.

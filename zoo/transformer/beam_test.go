@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -84,10 +85,10 @@ func TestSeq2SeqBeam(t *testing.T) {
 	better := 0
 	for e := 0; e < b.N; e++ {
 		g, b1, b3 := greedy[e], one[e], three[e]
-		if !equalInts(g.Tokens, out[e]) || len(g.Attention) != len(att[e]) {
+		if !slices.Equal(g.Tokens, out[e]) || len(g.Attention) != len(att[e]) {
 			t.Errorf("example %d: Greedy %v, GreedySearch %v", e, out[e], g.Tokens)
 		}
-		if !equalInts(g.Tokens, b1.Tokens) || g.LogProb != b1.LogProb || g.Ended != b1.Ended || len(g.Attention) != len(b1.Attention) {
+		if !slices.Equal(g.Tokens, b1.Tokens) || g.LogProb != b1.LogProb || g.Ended != b1.Ended || len(g.Attention) != len(b1.Attention) {
 			t.Errorf("example %d: greedy %v %.17g, beam 1 %v %.17g", e, g.Tokens, g.LogProb, b1.Tokens, b1.LogProb)
 		}
 		for p := range g.Attention {

@@ -36,7 +36,7 @@ func TestGenerate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(a) != 20 || !equalInts(a, b) {
+		if len(a) != 20 || !slices.Equal(a, b) {
 			t.Fatalf("%s: two generations with one seed: %v and %v", pos, a, b)
 		}
 		for i, v := range storeBits(m) {
@@ -83,18 +83,6 @@ func TestGenerate(t *testing.T) {
 	if _, err := m.Generate([]int{99}, 3, 0, nil); err == nil || !strings.Contains(err.Error(), "vocabulary") {
 		t.Errorf("token outside the vocabulary: error %v", err)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestAttentionMaps checks the attention maps: rows sum to 1, nothing above the diagonal, position
