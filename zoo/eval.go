@@ -35,10 +35,11 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 		if m.pretrained == nil {
 			return usagef("eval %s: --checkpoint FILE is required (the model has no prebuilt weights)", name)
 		}
-		var err error
-		if mdl, ta, err = m.pretrained(); err != nil {
+		p, err := m.pretrained()
+		if err != nil {
 			return err
 		}
+		mdl, ta = p.model, p.task
 		if *batch <= 0 {
 			*batch = pretrainedEvalBatch
 		}

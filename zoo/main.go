@@ -4,9 +4,13 @@
 //	zoo train MODEL [flags]           train MODEL (zoo MODEL [flags] is the same)
 //	zoo eval MODEL --checkpoint FILE  evaluate a checkpoint on its task's validation and test splits
 //	zoo sample MODEL [flags]          generate text from a trained or prebuilt language model
+//	zoo translate MODEL --input TEXT  decode one input with a seq2seq model, draw its attention, or score a test split
+//	zoo compare EXPERIMENT|all|list   reproduce the lecture's claims: tables, CSV, plots
+//	zoo bench W1…W6|all [--torch]     time training steps of the reference workloads, beside PyTorch
 //	zoo help [COMMAND]                flags of a command, with their defaults
 //
-// Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
+// The subcommands are the table commands in main.go; a model is a command too (`zoo lstm` is
+// `zoo train lstm`). Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
 // a failure while running exits with status 1; an internal error (a bug) with status 3.
 package main
 
@@ -30,17 +34,63 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const overview = `zoo: the Gorgonia model zoo
+// command is one subcommand of zoo.
+type command struct {
+	name    string
+	usage   string // the synopsis zoo help prints
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
 
-usage:
-  zoo list                          models, tasks and prebuilt weights
-  zoo train MODEL [flags]           train a model (zoo MODEL [flags] is the same)
-  zoo eval MODEL --checkpoint FILE  evaluate a saved model
-  zoo sample MODEL [--checkpoint F] generate text from a trained or prebuilt text model
-  zoo compare EXPERIMENT|all|list   reproduce the lecture's claims: tables, CSV, plots
-  zoo bench W1…W6|all [--torch]     time training steps of the reference workloads, beside PyTorch
-  zoo help [train|eval]             every flag of a command, with its default
-`
+// commands is every subcommand, in the order zoo help lists them. help has no run: dispatch
+// answers it from this table. A model's name is a command too: `zoo lstm` is `zoo train lstm`.
+var commands = []command{
+	{"list", "zoo list", "models, tasks and prebuilt weights",
+		func(_ []string, stdout, _ io.Writer) error { return list(stdout) }},
+	{"train", "zoo train MODEL [flags]", "train a model (zoo MODEL [flags] is the same)",
+		onModel("train", modelNames, trainCmd)},
+	{"eval", "zoo eval MODEL --checkpoint FILE", "evaluate a saved model",
+		onModel("eval", modelNames, func(name string, args []string, stdout, _ io.Writer) error { return evalCmd(name, args, stdout) })},
+	{"sample", "zoo sample MODEL [--checkpoint F]", "generate text from a trained or prebuilt text model",
+		onModel("sample", modelNames, func(name string, args []string, stdout, _ io.Writer) error { return sampleCmd(name, args, stdout) })},
+	{"translate", "zoo translate MODEL --input TEXT", "decode an input with seq2seq (--beam K, --plot FILE), or score a test split (--eval)",
+		onModel("translate", func() []string { return []string{"seq2seq"} },
+			func(name string, args []string, stdout, _ io.Writer) error { return translateCmd(name, args, stdout) })},
+	{"compare", "zoo compare EXPERIMENT|all|list", "reproduce the lecture's claims: tables, CSV, plots", compareCmd},
+	{"bench", "zoo bench W1…W6|all [--torch]", "time training steps of the reference workloads, beside PyTorch", benchCmd},
+	// serve: `zoo serve [flags]`, run by serveCmd (serve_cmd.go), has its entry here once it lands.
+	{"help", "zoo help [train|eval]", "every flag of a command, with its default", nil},
+}
+
+// onModel is the run of a command whose first argument names a model (one of valid()): a
+// missing name is a usage error listing them.
+func onModel(cmd string, valid func() []string, run func(name string, args []string, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) error {
+	return func(args []string, stdout, stderr io.Writer) error {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return usagef("%s: name a model (%s)", cmd, strings.Join(valid(), ", "))
+		}
+		return run(args[0], args[1:], stdout, stderr)
+	}
+}
+
+// overview is what zoo help prints: a usage line for every command of the table.
+func overview() string {
+	var b strings.Builder
+	b.WriteString("zoo: the Gorgonia model zoo\n\nusage:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-33s %s\n", c.usage, c.summary)
+	}
+	return b.String()
+}
+
+// commandNames lists the commands in the table's order.
+func commandNames() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
+}
 
 // run is the whole command: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) (status int) {
@@ -83,7 +133,7 @@ func oneLine(msg string) string {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, overview)
+		fmt.Fprint(stderr, overview())
 		return usagef("no command given")
 	}
 	cmd, rest := args[0], args[1:]
@@ -92,37 +142,19 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		if len(rest) > 0 && (rest[0] == "train" || rest[0] == "eval") {
 			return dispatch([]string{rest[0], "mlp", "--help"}, stdout, stderr)
 		}
-		fmt.Fprint(stdout, overview)
+		fmt.Fprint(stdout, overview())
 		return nil
-	case "list":
-		return list(stdout)
-	case "compare":
-		return compareCmd(rest, stdout, stderr)
-	case "bench":
-		return benchCmd(rest, stdout, stderr)
-	case "train":
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usagef("train: name a model (%s)", strings.Join(modelNames(), ", "))
+	}
+	for _, c := range commands {
+		if c.name == cmd && c.run != nil {
+			return c.run(rest, stdout, stderr)
 		}
-		return trainCmd(rest[0], rest[1:], stdout, stderr)
-	case "translate":
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usagef("translate: name a model (seq2seq)")
-		}
-		return translateCmd(rest[0], rest[1:], stdout)
-	case "eval", "sample":
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usagef("%s: name a model (%s)", cmd, strings.Join(modelNames(), ", "))
-		}
-		if cmd == "sample" {
-			return sampleCmd(rest[0], rest[1:], stdout)
-		}
-		return evalCmd(rest[0], rest[1:], stdout)
 	}
 	if _, ok := models[cmd]; ok {
 		return trainCmd(cmd, rest, stdout, stderr)
 	}
-	return usagef("unknown command or model %q (commands: list, train, eval, sample, help; models: %s)", cmd, strings.Join(modelNames(), ", "))
+	return usagef("unknown command or model %q (commands: %s; models: %s)", cmd,
+		strings.Join(commandNames(), ", "), strings.Join(modelNames(), ", "))
 }
 
 func modelNames() []string {
@@ -143,19 +175,20 @@ func list(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "tasks:")
 	for _, n := range taskNames() {
-		fmt.Fprintf(w, "  %-12s %s\n", n, tasks[n].about)
+		fmt.Fprintf(w, "  %-12s %s\n", n, taskNamed(n).about)
 	}
 	fmt.Fprintln(w, "prebuilt weights (zoo eval MODEL, zoo sample MODEL):")
 	for _, n := range modelNames() {
 		if models[n].pretrained == nil {
 			continue
 		}
-		if _, _, err := models[n].pretrained(); err != nil {
+		p, err := models[n].pretrained()
+		if err != nil {
 			return err
 		}
 		about := "prebuilt"
-		if note, ok := prebuiltNotes[n]; ok {
-			about = note()
+		if p.note != "" {
+			about = p.note
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", n, about)
 	}

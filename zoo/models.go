@@ -23,18 +23,28 @@ type model struct {
 	// defaults adjusts the training configuration for a task before the flags are parsed.
 	defaults func(task string, c *train.Config)
 	// flags registers the model's architecture flags, with defaults for the task, and returns
-	// the function that builds the model for the task's data once the flags are parsed, with the
-	// config to record.
-	flags func(fs *flag.FlagSet, task string) func(info datasets.Info, seed uint64) (train.Model, any, error)
+	// the function that builds the model once the flags are parsed.
+	flags func(fs *flag.FlagSet, task string) builder
 	// decode, when set, scores a split by decoding (exact match, token accuracy, BLEU) and
 	// describes it (accuracy by length, decoded examples): `zoo train` reports it at every
 	// evaluation and on the test split, `zoo eval` beside the loss.
 	decode func(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error)
-	// pretrained, when set, returns the model with its prebuilt weights and the task they were
-	// trained on.
-	pretrained func() (train.Model, taskArgs, error)
+	// pretrained, when set, returns the model with its prebuilt weights.
+	pretrained func() (prebuilt, error)
 	// fromConfig rebuilds the model from the config a checkpoint recorded.
 	fromConfig func(raw json.RawMessage) (train.Model, error)
+}
+
+// builder builds a model for a task's data once the flags are parsed: ta holds the parsed task
+// flags (--task, --bptt, --stream, …) and seed is the run's --seed. It returns the model and the
+// config its checkpoint records.
+type builder func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error)
+
+// prebuilt is a model with its shipped weights.
+type prebuilt struct {
+	model train.Model
+	task  taskArgs // the task the weights were trained on, as a checkpoint records it
+	note  string   // what zoo list says of the weights; empty: "prebuilt"
 }
 
 // Names of the metrics a decode hook returns; the progress line and the result tables read them.
@@ -53,12 +63,24 @@ func decodeProgress(step int, met train.Metrics) string {
 	return line + "\n"
 }
 
-// models lists every model by name.
+// models lists every model by name: `zoo MODEL`, `zoo train|eval|sample MODEL` and zoo list read
+// it. Each entry is built beside the model's own code.
 var models = map[string]model{
-	"mlp": {
+	"mlp":                 mlpModel(),
+	"rnn":                 rnnModel(),
+	"lstm":                lstmModel(),
+	"gru":                 gruModel(),
+	"transformer":         transformerModel(),
+	"transformer-seq2seq": transformerSeq2SeqModel(),
+	"seq2seq":             seq2seqModel(),
+}
+
+// mlpModel is the entry of the multilayer perceptron.
+func mlpModel() model {
+	return model{
 		about:       "multilayer perceptron: widths, activation, BatchNorm, dropout, residual connections",
 		defaultTask: "spirals",
-		tasks:       []string{"spirals", "housing", "teacher", "csv", "mnist"},
+		tasks:       tasksOf(featureTask),
 		defaults: func(task string, c *train.Config) {
 			c.Epochs, c.Batch, c.LR = 40, 32, 3e-3
 			if task == "housing" {
@@ -68,14 +90,14 @@ var models = map[string]model{
 				c.Epochs, c.Batch, c.LR = 10, 128, 1e-3
 			}
 		},
-		flags: func(fs *flag.FlagSet, _ string) func(datasets.Info, uint64) (train.Model, any, error) {
+		flags: func(fs *flag.FlagSet, _ string) builder {
 			hidden := fs.String("hidden", "100,100", "comma-separated widths of the hidden layers")
 			act := fs.String("activation", "relu", "nonlinearity: relu, tanh, sigmoid, identity")
 			bn := fs.Bool("batchnorm", false, "BatchNorm after each hidden linear map")
 			drop := fs.Float64("dropout", 0, "dropout probability after each hidden layer")
 			res := fs.Bool("residual", false, "residual connections between hidden layers of equal width")
 			f64 := fs.Bool("float64", false, "compute in float64 instead of float32")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+			return func(info datasets.Info, _ taskArgs, seed uint64) (train.Model, any, error) {
 				widths, err := parseInts(*hidden)
 				if err != nil {
 					return nil, nil, errors.Wrapf(err, "--hidden %q", *hidden)
@@ -97,11 +119,8 @@ var models = map[string]model{
 			}
 			return mlp.New(cfg)
 		},
-	},
+	}
 }
-
-// prebuiltNotes describes the prebuilt weights of a model in zoo list, where a model has a line.
-var prebuiltNotes = map[string]func() string{}
 
 // parseInts reads "64,64" as [64 64]; an empty string is no layers.
 func parseInts(s string) ([]int, error) {

@@ -14,17 +14,12 @@ import (
 	"github.com/pkg/errors"
 )
 
-// seqLength is the default --bptt of each sequence task.
-var seqLength = map[string]int{"opticks": 64, "text": 64, "adding": 50, "copy": 50, "parity": 50}
-
-var seqTasks = []string{"opticks", "text", "adding", "copy", "parity"}
-
 // seqDefaults are the training defaults of the recurrent models: W1 of the reference workloads for
 // text (Adam 2e-3, batch 32, global-norm clip 5), W3 for the generated tasks (Adam 1e-3, batch 50,
 // clip 1).
 func seqDefaults(task string, c *train.Config) {
 	c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 2e-3, 5, 100
-	if task != "opticks" && task != "text" {
+	if !taskNamed(task).isText() {
 		c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 2000, 50, 1e-3, 1, 200
 	}
 }
@@ -39,7 +34,7 @@ type recurrentConfig struct {
 func seqFlags(fs *flag.FlagSet, task string) *seqmodel.Config {
 	c := &seqmodel.Config{}
 	hidden := 256
-	if task != "opticks" && task != "text" {
+	if !taskNamed(task).isText() {
 		hidden = 128
 	}
 	fs.IntVar(&c.Hidden, "hidden", hidden, "width of every recurrent layer")
@@ -51,14 +46,19 @@ func seqFlags(fs *flag.FlagSet, task string) *seqmodel.Config {
 	return c
 }
 
-func init() {
-	models["rnn"] = recurrentModel("rnn",
+// rnnModel is the entry of the vanilla RNN.
+func rnnModel() model {
+	return recurrentModel(
 		"vanilla RNN h_t = tanh(x_t·W_xh + h_{t−1}·W_hh + b), trained by backpropagation through time",
 		func(fs *flag.FlagSet) func() rnn.Config {
 			act := fs.String("activation", "tanh", "nonlinearity: tanh or relu")
 			return func() rnn.Config { return rnn.Config{Activation: *act} }
 		}, rnn.NewModel, rnn.Pretrained)
-	models["lstm"] = recurrentModel("lstm",
+}
+
+// lstmModel is the entry of the LSTM.
+func lstmModel() model {
+	return recurrentModel(
 		"LSTM: gates (i,f,g,o) from one fused product, c_t = f∘c_{t−1} + i∘g, h_t = o∘tanh(c_t); forget-gate bias 1",
 		func(fs *flag.FlagSet) func() lstm.Config {
 			fb := fs.Float64("forget-bias", 1, "initial forget-gate bias")
@@ -69,7 +69,11 @@ func init() {
 				return c
 			}
 		}, lstm.NewModel, lstm.Pretrained)
-	models["gru"] = recurrentModel("gru",
+}
+
+// gruModel is the entry of the GRU.
+func gruModel() model {
+	return recurrentModel(
 		"GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
 		func(fs *flag.FlagSet) func() gru.Config {
 			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
@@ -80,18 +84,17 @@ func init() {
 // recurrentModel is the command's entry of a recurrent model with cell configuration C: cellFlags
 // registers the cell's own flags and returns the function that reads them once parsed; pretrained
 // may be nil.
-func recurrentModel[C any](name, about string, cellFlags func(*flag.FlagSet) func() C,
+func recurrentModel[C any](about string, cellFlags func(*flag.FlagSet) func() C,
 	newModel func(seqmodel.Config, C) (*seqmodel.Model, error),
 	pretrained func() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error)) model {
 	m := model{
-		about: about, defaultTask: "opticks", tasks: seqTasks, sequence: true, defaults: seqDefaults,
-		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+		about: about, defaultTask: "opticks", tasks: tasksOf(textTask, generatedTask), sequence: true, defaults: seqDefaults,
+		flags: func(fs *flag.FlagSet, task string) builder {
 			sc := seqFlags(fs, task)
 			cell := cellFlags(fs)
-			stream := fs.Lookup("stream")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+			return func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error) {
 				cfg := sc.FromInfo(info)
-				cfg.Seed, cfg.Carry = seed, stream != nil && stream.Value.String() == "true"
+				cfg.Seed, cfg.Carry = seed, ta.Stream
 				c := cell()
 				if err := checkModelSize(recordOf(cfg, c), true); err != nil {
 					return nil, nil, err
@@ -110,28 +113,26 @@ func recurrentModel[C any](name, about string, cellFlags func(*flag.FlagSet) fun
 		},
 	}
 	if pretrained != nil {
-		m.pretrained = func() (train.Model, taskArgs, error) {
+		m.pretrained = func() (prebuilt, error) {
 			mdl, rec, err := pretrained()
-			return prebuilt(name, mdl, rec, err)
+			if err != nil {
+				return prebuilt{}, err
+			}
+			return recurrentPrebuilt(mdl, rec)
 		}
 	}
 	return m
 }
 
-// prebuilt turns a model package's Pretrained() into what the command needs, and notes the
-// figures for zoo list.
-func prebuilt(name string, m *seqmodel.Model, rec *seqmodel.PrebuiltRecord, err error) (train.Model, taskArgs, error) {
+// recurrentPrebuilt is a recurrent model's prebuilt weights with the task and the figures their
+// record holds.
+func recurrentPrebuilt(m *seqmodel.Model, rec *seqmodel.PrebuiltRecord) (prebuilt, error) {
 	var ta taskArgs
-	if err != nil {
-		return nil, ta, err
-	}
 	if err := json.Unmarshal(rec.Task, &ta); err != nil {
-		return nil, ta, errors.Wrap(err, "prebuilt task record")
+		return prebuilt{}, errors.Wrap(err, "prebuilt task record")
 	}
-	prebuiltNotes[name] = func() string {
-		return fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.ValBPC, rec.Steps)
-	}
-	return m, ta, nil
+	return prebuilt{model: m, task: ta,
+		note: fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.ValBPC, rec.Steps)}, nil
 }
 
 func recordOf(seq seqmodel.Config, cell any) recurrentConfig {

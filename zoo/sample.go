@@ -61,10 +61,11 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 		if m.pretrained == nil {
 			return usagef("sample %s: no prebuilt weights; give --checkpoint FILE", name)
 		}
-		var err error
-		if mdl, ta, err = m.pretrained(); err != nil {
+		p, err := m.pretrained()
+		if err != nil {
 			return err
 		}
+		mdl, ta = p.model, p.task
 	} else {
 		rec, err := readRunRecord(*ck, name)
 		if err != nil {
@@ -92,11 +93,8 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 
 // taskText loads the text of a language-model task, whose vocabulary encodes the model's tokens.
 func taskText(ta taskArgs) (*datasets.Text, error) {
-	switch ta.Name {
-	case "opticks":
-		return datasets.Opticks()
-	case "text":
-		return datasets.LoadText(ta.Data)
+	if t := taskNamed(ta.Name); t.text != nil {
+		return t.text(ta)
 	}
 	return nil, usagef("the model was trained on %q, not on text: nothing to sample", ta.Name)
 }

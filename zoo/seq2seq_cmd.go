@@ -21,60 +21,15 @@ import (
 // one input (greedy or --beam K), draws its attention (--plot), or scores a whole test split
 // (--eval).
 
-// seq2seqLimits are the padded source and target lengths of a task: the graph's fixed shape.
-func seq2seqLimits(task string, length int) (maxSrc, maxTgt int) {
-	if task == "dates" {
-		return seq2seq.DateMaxSrc, seq2seq.DateMaxTgt
-	}
-	return length, length + 1
-}
-
-func init() {
-	for task, n := range map[string]int{"dates": seq2seq.DateMaxSrc, "reverse": 40, "sort": 40, "pairs": 10} {
-		seqLength[task] = n
-	}
-	tasks["dates"] = task{"dates in 10 human formats (\"Nov 28, 2026\") to ISO \"2026-11-28\", 1000 held-out test dates (W6)", func(a taskArgs) (train.Data, error) {
-		return seq2seq.DateSplits(orDefault(a.Examples, 96000), a.DataSeed)
-	}}
-	lists := func(name string, make func(n, minLen, maxLen, k int, seed uint64) (*datasets.ListSet, error)) func(a taskArgs) (train.Data, error) {
-		return func(a taskArgs) (train.Data, error) {
-			if a.Length < 1 || a.Length > 254 {
-				return train.Data{}, errors.Errorf("--bptt %d: the longest list must be in [1, 254]", a.Length)
-			}
-			minLen := min(5, a.Length)
-			var d train.Data
-			var err error
-			sets := []*datasets.ListSet{nil, nil, nil}
-			for i, n := range []int{orDefault(a.Examples, 64000), 1000, 1000} {
-				if sets[i], err = make(n, minLen, a.Length, 10, a.DataSeed+uint64(i)*1000003); err != nil {
-					return d, errors.Wrap(err, "--bptt")
-				}
-			}
-			return train.Data{Train: sets[0], Val: sets[1], Test: sets[2]}, nil
-		}
-	}
-	tasks["reverse"] = task{"reverse lists of 5 to --bptt symbols (10 symbols): the long-range seq2seq task", lists("reverse", datasets.Reverse)}
-	tasks["sort"] = task{"sort lists of 5 to --bptt symbols (10 symbols)", lists("sort", datasets.SortList)}
-	tasks["pairs"] = task{"sentence pairs of a tab-separated file (Tatoeba/Anki): --data FILE, at most --bptt words a side, 80/10/10 split", func(a taskArgs) (train.Data, error) {
-		if a.Data == "" {
-			return train.Data{}, errors.New("--task pairs needs --data FILE (source<TAB>target lines)")
-		}
-		if a.Length < 1 || a.Length > 254 {
-			return train.Data{}, errors.Errorf("--bptt %d: the longest sentence must be in [1, 254] words", a.Length)
-		}
-		p, err := datasets.LoadPairs(a.Data, datasets.PairOptions{MaxLen: a.Length, MaxVocab: orDefault(a.N, 10000)})
-		if err != nil {
-			return train.Data{}, err
-		}
-		return split(p, a.DataSeed, false)
-	}}
-	models["seq2seq"] = model{
+// seq2seqModel is the entry of the seq2seq model in the model table.
+func seq2seqModel() model {
+	return model{
 		about:       "encoder–decoder (GRU/LSTM, bidirectional, stacked) with attention none/additive/dot/general, greedy and beam decoding",
-		defaultTask: "dates", tasks: []string{"dates", "reverse", "sort", "pairs"}, sequence: true,
+		defaultTask: "dates", tasks: tasksOf(pairTask), sequence: true,
 		defaults: func(task string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.EvalEvery = 0, 1500, 64, 1e-3, 500
 		},
-		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+		flags: func(fs *flag.FlagSet, _ string) builder {
 			c := seq2seq.Config{}
 			fs.StringVar(&c.Cell, "cell", "gru", "recurrent cell of encoder and decoder: gru or lstm")
 			fs.IntVar(&c.Embed, "embed", 32, "width of the source and target embeddings")
@@ -87,13 +42,8 @@ func init() {
 			fs.Float64Var(&c.TeacherForcing, "teacher-forcing", 1, "probability of reading the true previous token in training (else the model's own prediction)")
 			fs.BoolVar(&c.Float64, "float64", false, "compute in float64 instead of float32")
 			fs.StringVar(&c.Impl, "impl", "fused", "recurrent cells: fused (one op per encoder layer and direction, per decoder step) or graph (the per-step formulas)")
-			bptt := fs.Lookup("bptt")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
-				length := seqLength[task]
-				if bptt != nil {
-					fmt.Sscan(bptt.Value.String(), &length)
-				}
-				maxSrc, maxTgt := seq2seqLimits(task, length)
+			return func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error) {
+				maxSrc, maxTgt := taskNamed(ta.Name).padded(ta.Length)
 				cfg := c.FromInfo(info, maxSrc, maxTgt)
 				cfg.Seed = seed
 				if err := checkModelSize(cfg, true); err != nil {
@@ -107,9 +57,12 @@ func init() {
 			}
 		},
 		decode: seq2seqDecode,
-		pretrained: func() (train.Model, taskArgs, error) {
+		pretrained: func() (prebuilt, error) {
 			m, err := seq2seq.Pretrained()
-			return m, taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}, err
+			if err != nil {
+				return prebuilt{}, err
+			}
+			return prebuilt{model: m, task: taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}}, nil
 		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cfg seq2seq.Config
@@ -165,7 +118,7 @@ func render(v *datasets.Vocabulary, ids []int, task string) string {
 	for i, id := range ids {
 		syms[i] = v.Symbol(id)
 	}
-	if task == "dates" {
+	if taskNamed(task).symbols == characters {
 		return strings.Join(syms, "")
 	}
 	return strings.Join(syms, " ")
@@ -174,12 +127,12 @@ func render(v *datasets.Vocabulary, ids []int, task string) string {
 // encodeInput turns a user's text into source ids of the task's vocabulary.
 func encodeInput(v *datasets.Vocabulary, text, task string) ([]int, error) {
 	var syms []string
-	switch task {
-	case "dates":
+	switch taskNamed(task).symbols {
+	case characters:
 		for _, r := range text {
 			syms = append(syms, string(r))
 		}
-	case "pairs":
+	case words:
 		syms = datasets.Tokenize(text)
 	default:
 		syms = strings.Fields(text)

@@ -6,35 +6,29 @@ import (
 	"github.com/pkg/errors"
 )
 
-// The sequence tasks of the recurrent models. Generated tasks draw example i from (seed, i)
-// alone, so the validation and test sets use their own seeds and never meet the training draws.
-func init() {
-	tasks["opticks"] = task{"character-level language model of Newton's Opticks, shipped with Go (90% train / 10% validation)", func(a taskArgs) (train.Data, error) {
-		text, err := datasets.Opticks()
-		if err != nil {
-			return train.Data{}, err
-		}
-		return textData(text, a)
-	}}
-	tasks["text"] = task{"character-level language model of any UTF-8 text: --data FILE (last 10% for validation)", func(a taskArgs) (train.Data, error) {
-		if a.Data == "" {
-			return train.Data{}, errors.New("--task text needs --data FILE")
-		}
-		text, err := datasets.LoadText(a.Data)
-		if err != nil {
-			return train.Data{}, err
-		}
-		return textData(text, a)
-	}}
-	tasks["adding"] = task{"the adding problem (Le et al. 2015): sum of the two marked values of --bptt steps; predicting 1 gives MSE 0.167", func(a taskArgs) (train.Data, error) {
-		return generated(a, func(n int, seed uint64) (datasets.Dataset, error) { return datasets.Adding(n, a.Length, seed) })
-	}}
-	tasks["copy"] = task{"copy memory (Arjovsky et al. 2016): 10 symbols, --bptt blanks, then repeat the symbols", func(a taskArgs) (train.Data, error) {
-		return generated(a, func(n int, seed uint64) (datasets.Dataset, error) { return datasets.CopyMemory(n, 10, a.Length, seed) })
-	}}
-	tasks["parity"] = task{"per-step classification: parity of the running count of ones over --bptt steps", func(a taskArgs) (train.Data, error) {
-		return generated(a, func(n int, seed uint64) (datasets.Dataset, error) { return datasets.RunningParity(n, a.Length, seed) })
-	}}
+// The loaders of the sequence tasks in the task table (tasks.go). Generated tasks draw example i
+// from (seed, i) alone, so the validation and test sets use their own seeds and never meet the
+// training draws.
+
+// textCorpus is the entry of the character-level language-model task over the text that load
+// returns: windows of --bptt characters (64 by default), split 90/10.
+func textCorpus(name, about string, load func(a taskArgs) (*datasets.Text, error)) task {
+	return task{name: name, about: about, kind: textTask, length: 64, text: load,
+		load: func(a taskArgs) (train.Data, error) {
+			text, err := load(a)
+			if err != nil {
+				return train.Data{}, err
+			}
+			return textData(text, a)
+		}}
+}
+
+// loadTextFile reads the text task's --data file.
+func loadTextFile(a taskArgs) (*datasets.Text, error) {
+	if a.Data == "" {
+		return nil, errors.New("--task text needs --data FILE")
+	}
+	return datasets.LoadText(a.Data)
 }
 
 // textData splits a text 90/10 and cuts it into windows of a.Length characters: training windows
@@ -66,9 +60,16 @@ func textData(text *datasets.Text, a taskArgs) (train.Data, error) {
 	return train.Data{Train: tr, Val: val}, nil
 }
 
-// generated builds the three splits of a generated task: as many training examples as the run
-// takes (a fresh sample every step), 1000 validation and 1000 test examples of other seeds.
-func generated(a taskArgs, make func(n int, seed uint64) (datasets.Dataset, error)) (train.Data, error) {
+// generatedSeqs is the entry of a task of generated sequences of --bptt steps (50 by default):
+// draw makes n examples from a seed.
+func generatedSeqs(name, about string, draw func(a taskArgs, n int, seed uint64) (datasets.Dataset, error)) task {
+	return task{name: name, about: about, kind: generatedTask, length: 50,
+		load: func(a taskArgs) (train.Data, error) { return generatedData(a, draw) }}
+}
+
+// generatedData builds the three splits of a generated task: as many training examples as the
+// run takes (a fresh sample every step), 1000 validation and 1000 test examples of other seeds.
+func generatedData(a taskArgs, draw func(a taskArgs, n int, seed uint64) (datasets.Dataset, error)) (train.Data, error) {
 	if a.Length <= 0 {
 		return train.Data{}, errors.Errorf("--bptt %d: must be positive", a.Length)
 	}
@@ -78,12 +79,48 @@ func generated(a taskArgs, make func(n int, seed uint64) (datasets.Dataset, erro
 	}
 	var d train.Data
 	var err error
-	if d.Train, err = make(n, a.DataSeed); err != nil {
+	if d.Train, err = draw(a, n, a.DataSeed); err != nil {
 		return d, err
 	}
-	if d.Val, err = make(1000, a.DataSeed+1000003); err != nil {
+	if d.Val, err = draw(a, 1000, a.DataSeed+1000003); err != nil {
 		return d, err
 	}
-	d.Test, err = make(1000, a.DataSeed+2000003)
+	d.Test, err = draw(a, 1000, a.DataSeed+2000003)
 	return d, err
+}
+
+// lists is the loader of a list task (reverse, sort): lists of 5 to --bptt symbols out of 10,
+// 64000 training lists by default and 1000 each for validation and test, of seeds of their own.
+func lists(draw func(n, minLen, maxLen, k int, seed uint64) (*datasets.ListSet, error)) func(a taskArgs) (train.Data, error) {
+	return func(a taskArgs) (train.Data, error) {
+		if a.Length < 1 || a.Length > 254 {
+			return train.Data{}, errors.Errorf("--bptt %d: the longest list must be in [1, 254]", a.Length)
+		}
+		minLen := min(5, a.Length)
+		var d train.Data
+		var err error
+		sets := []*datasets.ListSet{nil, nil, nil}
+		for i, n := range []int{orDefault(a.Examples, 64000), 1000, 1000} {
+			if sets[i], err = draw(n, minLen, a.Length, 10, a.DataSeed+uint64(i)*1000003); err != nil {
+				return d, errors.Wrap(err, "--bptt")
+			}
+		}
+		return train.Data{Train: sets[0], Val: sets[1], Test: sets[2]}, nil
+	}
+}
+
+// loadPairs reads the pairs task: sentence pairs of a tab-separated file, at most --bptt words a
+// side, split 80/10/10.
+func loadPairs(a taskArgs) (train.Data, error) {
+	if a.Data == "" {
+		return train.Data{}, errors.New("--task pairs needs --data FILE (source<TAB>target lines)")
+	}
+	if a.Length < 1 || a.Length > 254 {
+		return train.Data{}, errors.Errorf("--bptt %d: the longest sentence must be in [1, 254] words", a.Length)
+	}
+	p, err := datasets.LoadPairs(a.Data, datasets.PairOptions{MaxLen: a.Length, MaxVocab: orDefault(a.N, 10000)})
+	if err != nil {
+		return train.Data{}, err
+	}
+	return split(p, a.DataSeed, false)
 }

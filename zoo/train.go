@@ -75,7 +75,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&ta.DataSeed, "data-seed", 1, "seed of synthetic data and of the train/validation/test split")
 	trainFlags(fs, &cfg, &save, &jsonOut, &quiet)
 	if m.sequence {
-		fs.IntVar(&ta.Length, "bptt", seqLength[ta.Name], "steps the network is unrolled for: text window, adding-problem length, copy-task delay")
+		fs.IntVar(&ta.Length, "bptt", taskNamed(ta.Name).length, "steps the network is unrolled for: text window, adding-problem length, copy-task delay")
 		fs.BoolVar(&ta.Stream, "stream", false, "text: truncated BPTT over --batch contiguous streams, carrying the hidden state between batches")
 	}
 	build := m.flags(fs, ta.Name)
@@ -115,7 +115,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Check(data); err != nil {
 		return usagef("%v", err)
 	}
-	mdl, mcfg, err := build(data.Train.Info(), cfg.Seed)
+	mdl, mcfg, err := build(data.Train.Info(), ta, cfg.Seed)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -172,7 +172,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, "test: ", report)
 	}
 	printResult(stdout, res)
-	if canSample(mdl) && (ta.Name == "opticks" || ta.Name == "text") {
+	if canSample(mdl) && taskNamed(ta.Name).isText() {
 		if text, err := taskText(ta); err == nil {
 			if s, err := sampleText(mdl, text, "The ", 200, 0.8, cfg.Seed); err == nil {
 				fmt.Fprintf(stdout, "sample (temperature 0.8): %q\n", "The "+s)

@@ -15,14 +15,14 @@ import (
 // The decoder-only transformer language model. Its defaults are workload W5 of the reference
 // figures: 2 pre-LN layers, d_model 128, 4 heads, FF 512 ReLU, context 64 (--bptt), learned
 // positions, N(0, 0.02) initialisation, batch 32, Adam 1e-3, 300 steps, no clipping.
-func init() {
-	models["transformer"] = model{
+func transformerModel() model {
+	return model{
 		about:       "decoder-only transformer LM: causal multi-head self-attention, pre/post-LayerNorm blocks, learned or sinusoidal positions",
-		defaultTask: "opticks", tasks: []string{"opticks", "text"}, sequence: true,
+		defaultTask: "opticks", tasks: tasksOf(textTask), sequence: true,
 		defaults: func(_ string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 1e-3, 0, 100
 		},
-		flags: func(fs *flag.FlagSet, _ string) func(datasets.Info, uint64) (train.Model, any, error) {
+		flags: func(fs *flag.FlagSet, _ string) builder {
 			c := transformer.W5(0, 0)
 			fs.IntVar(&c.D, "d-model", c.D, "model width")
 			fs.IntVar(&c.Heads, "heads", c.Heads, "attention heads (must divide --d-model)")
@@ -35,7 +35,7 @@ func init() {
 			fs.BoolVar(&c.Tie, "tie", c.Tie, "tie the output layer to the token embedding")
 			fs.Float64Var(&c.InitStd, "init-std", c.InitStd, "std of the N(0, std²) weight initialisation (biases 0); 0: PyTorch's module defaults")
 			fs.BoolVar(&c.Float64, "float64", c.Float64, "compute in float64 instead of float32")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
+			return func(info datasets.Info, _ taskArgs, seed uint64) (train.Model, any, error) {
 				cfg := c
 				if info.Vocab == nil {
 					return nil, nil, errors.New("transformer: the task has no tokens")
@@ -48,9 +48,12 @@ func init() {
 				return m, cfg, err
 			}
 		},
-		pretrained: func() (train.Model, taskArgs, error) {
+		pretrained: func() (prebuilt, error) {
 			m, err := transformer.Pretrained()
-			return m, taskArgs{Name: "opticks", Length: m.Config.Context, DataSeed: 1}, err
+			if err != nil {
+				return prebuilt{}, err
+			}
+			return prebuilt{model: m, task: taskArgs{Name: "opticks", Length: m.Config.Context, DataSeed: 1}}, nil
 		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cfg transformer.Config
@@ -63,27 +66,23 @@ func init() {
 }
 
 // The encoder–decoder transformer on the seq2seq tasks, scored by greedy decoding.
-func init() {
-	models["transformer-seq2seq"] = model{
+func transformerSeq2SeqModel() model {
+	return model{
 		about:       "encoder–decoder transformer: pre-LN blocks, sinusoidal positions, padding masks, cross-attention, greedy decoding",
-		defaultTask: "dates", tasks: []string{"dates", "reverse", "sort"}, sequence: true,
+		defaultTask: "dates", sequence: true,
+		tasks: []string{"dates", "reverse", "sort"}, // the generated pair tasks; sentence files are not wired to it
 		defaults: func(_ string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 600, 64, 1e-3, 0, 300
 		},
-		flags: func(fs *flag.FlagSet, task string) func(datasets.Info, uint64) (train.Model, any, error) {
+		flags: func(fs *flag.FlagSet, _ string) builder {
 			d := fs.Int("d-model", 64, "model width")
 			heads := fs.Int("heads", 4, "attention heads (must divide --d-model)")
 			layers := fs.Int("layers", 2, "encoder layers, and as many decoder layers")
 			ff := fs.Int("ff", 256, "hidden width of the feed-forward blocks")
 			drop := fs.Float64("dropout", 0, "dropout on embeddings, attention weights, residual branches and feed-forward units")
 			f64 := fs.Bool("float64", false, "compute in float64 instead of float32")
-			bptt := fs.Lookup("bptt")
-			return func(info datasets.Info, seed uint64) (train.Model, any, error) {
-				length := seqLength[task]
-				if bptt != nil {
-					fmt.Sscan(bptt.Value.String(), &length)
-				}
-				maxSrc, maxTgt := seq2seqLimits(task, length)
+			return func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error) {
+				maxSrc, maxTgt := taskNamed(ta.Name).padded(ta.Length)
 				cfg, err := transformer.Seq2SeqFor(info, maxSrc, maxTgt, seed)
 				if err != nil {
 					return nil, nil, err
