@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -45,22 +44,6 @@ type prebuilt struct {
 	model train.Model
 	task  taskArgs // the task the weights were trained on, as a checkpoint records it
 	note  string   // what zoo list says of the weights; empty: "prebuilt"
-}
-
-// Names of the metrics a decode hook returns; the progress line and the result tables read them.
-const (
-	metricExact    = "exact"     // exact match of whole sequences
-	metricTokenAcc = "token_acc" // accuracy of the output tokens
-)
-
-// decodeProgress is the line `zoo train` prints after decoding the validation split at step: the
-// exact match, and the token accuracy where the hook computes one.
-func decodeProgress(step int, met train.Metrics) string {
-	line := fmt.Sprintf("  step %d: validation exact match %.4f", step, met[metricExact])
-	if acc, ok := met[metricTokenAcc]; ok {
-		line += fmt.Sprintf(", token accuracy %.4f", acc)
-	}
-	return line + "\n"
 }
 
 // models lists every model by name: `zoo MODEL`, `zoo train|eval|sample MODEL` and zoo list read

@@ -74,28 +74,9 @@ func seq2seqModel() model {
 	}
 }
 
-// seq2seqDecode scores a split by greedy decoding: exact match, token accuracy and, for sentence
-// pairs, corpus BLEU, with the breakdown by source length and a few decoded examples.
+// seq2seqDecode scores a split by greedy decoding, 250 examples at a time (decodeSplit).
 func seq2seqDecode(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error) {
-	m, ok := mdl.(*seq2seq.Model)
-	if !ok {
-		return nil, "", errors.Errorf("seq2seq: cannot decode with a %T", mdl)
-	}
-	sc, dec, err := m.Evaluate(ds, 250, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	met := train.Metrics{metricExact: sc.Exact, metricTokenAcc: sc.TokenAcc}
-	if task == "pairs" {
-		met["bleu"] = sc.BLEU
-	}
-	var b strings.Builder
-	printScores(&b, "greedy decoding", sc, task == "pairs")
-	info := ds.Info()
-	for _, e := range dec[:min(5, len(dec))] {
-		fmt.Fprintf(&b, "  %-32q → %q (want %q)\n", render(info.Vocab, e.Src, task), render(info.TgtVocab, e.Out.Tokens, task), render(info.TgtVocab, e.Tgt, task))
-	}
-	return met, b.String(), nil
+	return decodeSplit("seq2seq", mdl, ds, task, 250)
 }
 
 // printScores prints exact match, token accuracy, BLEU (pair files) and accuracy by length.

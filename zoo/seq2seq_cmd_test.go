@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/viz"
 )
 
@@ -114,28 +113,5 @@ func TestSeq2seqPrebuiltTranslates(t *testing.T) {
 	}
 	if code, _, errOut := zoo("translate", "seq2seq", "--input", "Nov 28, 2026 €"); code != 2 || !strings.Contains(errOut, "€") {
 		t.Errorf("a symbol outside the vocabulary: exit %d, %q", code, errOut)
-	}
-}
-
-// TestDecodeProgressLine trains the transformer encoder–decoder for two steps and reads what
-// `zoo train` reports of its decoding: the progress line gives the exact match the decode hook
-// computed and no token accuracy it did not compute, and the test metrics carry the exact match
-// under the name the seq2seq model uses.
-func TestDecodeProgressLine(t *testing.T) {
-	code, out, errOut := zoo("train", "transformer-seq2seq", "--task", "reverse", "--bptt", "6", "--steps", "2",
-		"--batch", "8", "--d-model", "8", "--heads", "2", "--layers", "1", "--ff", "16", "--eval-every", "2",
-		"--save", "", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	if !strings.Contains(errOut, "  step 2: validation exact match ") || strings.Contains(errOut, "token accuracy") {
-		t.Errorf("progress of transformer-seq2seq:\n%s", errOut)
-	}
-	if !strings.Contains(out, `"test":{"`+metricExact+`":`) {
-		t.Errorf("test metrics lack %q:\n%s", metricExact, out)
-	}
-	if got, want := decodeProgress(7, train.Metrics{metricExact: 0.25, metricTokenAcc: 0.5}),
-		"  step 7: validation exact match 0.2500, token accuracy 0.5000\n"; got != want {
-		t.Errorf("decodeProgress = %q, want %q", got, want)
 	}
 }

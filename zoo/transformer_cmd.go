@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
-	"strings"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
@@ -95,21 +93,8 @@ func transformerSeq2SeqModel() model {
 				return m, cfg, err
 			}
 		},
-		decode: func(mdl train.Model, ds datasets.Dataset, _ string) (train.Metrics, string, error) {
-			m, ok := mdl.(*transformer.Seq2Seq)
-			if !ok {
-				return nil, "", errors.Errorf("transformer-seq2seq: cannot decode with a %T", mdl)
-			}
-			acc, table, err := m.ExactMatch(ds, 100)
-			if err != nil {
-				return nil, "", err
-			}
-			var b strings.Builder
-			fmt.Fprintln(&b, "exact match by source length:")
-			for _, ls := range table {
-				fmt.Fprintf(&b, "  %3d  %4d examples  %.3f\n", ls.Len, ls.N, float64(ls.Correct)/float64(ls.N))
-			}
-			return train.Metrics{metricExact: acc}, b.String(), nil
+		decode: func(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error) {
+			return decodeSplit("transformer-seq2seq", mdl, ds, task, 100)
 		},
 		fromConfig: func(raw json.RawMessage) (train.Model, error) {
 			var cfg transformer.Seq2SeqConfig

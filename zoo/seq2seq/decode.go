@@ -2,7 +2,6 @@ package seq2seq
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -249,7 +248,7 @@ func (s *stepper) run() (logp []float64, next [][][]float64, weights []float64, 
 	if err := sg.g.Run(nil); err != nil {
 		return nil, nil, nil, err
 	}
-	logp = logSoftmaxRows(nn.Float64s(sg.g.Output()), s.v)
+	logp = nn.LogSoftmaxRows(nn.Float64s(sg.g.Output()), s.v)
 	next = make([][][]float64, len(sg.next))
 	for l := range sg.next {
 		for _, v := range sg.next[l] {
@@ -260,38 +259,6 @@ func (s *stepper) run() (logp []float64, next [][][]float64, weights []float64, 
 		weights = nn.Float64s(sg.weights.(tensorT))
 	}
 	return logp, next, weights, nil
-}
-
-// logSoftmaxRows is the row-wise log-softmax of a row-major matrix of width v.
-func logSoftmaxRows(x []float64, v int) []float64 {
-	out := make([]float64, len(x))
-	for r := 0; r*v < len(x); r++ {
-		row := x[r*v : (r+1)*v]
-		mx := math.Inf(-1)
-		for _, a := range row {
-			mx = math.Max(mx, a)
-		}
-		sum := 0.0
-		for _, a := range row {
-			sum += math.Exp(a - mx)
-		}
-		lse := mx + math.Log(sum)
-		for j, a := range row {
-			out[r*v+j] = a - lse
-		}
-	}
-	return out
-}
-
-// argmax is the first index of the largest value.
-func argmax(row []float64) int {
-	best := 0
-	for j, a := range row {
-		if a > row[best] {
-			best = j
-		}
-	}
-	return best
 }
 
 // checkSources validates a batch's sources for decoding.
@@ -481,7 +448,7 @@ func (m *Model) mixed(b datasets.Batch, own [][]bool) ([][]int, error) {
 		}
 		prev = make([]int, b.N)
 		for i := range prev {
-			prev[i] = argmax(logp[i*s.v : (i+1)*s.v])
+			prev[i] = nn.Argmax(logp[i*s.v : (i+1)*s.v])
 		}
 		s.states = next
 	}

@@ -2,10 +2,19 @@ package seq2seq
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/pkg/errors"
+)
+
+// Names of the decoding metrics, as the command reports them and a run's JSON records them: a
+// misspelt name does not compile.
+const (
+	MetricExact    = "exact"     // Scores.Exact
+	MetricTokenAcc = "token_acc" // Scores.TokenAcc
+	MetricBLEU     = "bleu"      // Scores.BLEU
 )
 
 // LengthScore is the accuracy of the examples of one source length.
@@ -36,9 +45,19 @@ type Decoded struct {
 	Out      Hypothesis
 }
 
-// Evaluate decodes every example of ds, batch examples at a time, greedily (beam ≤ 1) or by beam
-// search, and scores the outputs. It returns the scores and every decoded example in order.
-func (m *Model) Evaluate(ds datasets.Dataset, batch, beam int) (Scores, []Decoded, error) {
+// A Decoder makes the Stepper that decodes the sources of a batch (only its source fields are
+// read). Both encoder–decoders are Decoders: *Model here and the transformer's Seq2Seq.
+type Decoder interface {
+	NewStepper(b datasets.Batch) (Stepper, error)
+}
+
+// Evaluate decodes every example of ds with d, batch examples at a time, greedily (beam ≤ 1,
+// GreedySearch) or by BeamSearch of width beam, and scores the outputs against the targets
+// (Score, with the Stepper's EOS). It returns the scores and every decoded example in order.
+func Evaluate(d Decoder, ds datasets.Dataset, batch, beam int) (Scores, []Decoded, error) {
+	if d == nil {
+		return Scores{}, nil, errors.New("seq2seq: evaluation without a decoder")
+	}
 	if ds == nil || ds.Len() == 0 {
 		return Scores{}, nil, errors.New("seq2seq: nothing to evaluate")
 	}
@@ -46,26 +65,39 @@ func (m *Model) Evaluate(ds datasets.Dataset, batch, beam int) (Scores, []Decode
 		return Scores{}, nil, errors.Errorf("seq2seq: evaluation batch %d must be positive", batch)
 	}
 	var all []Decoded
+	eos := 0
 	for _, idx := range datasets.Epoch(ds.Len(), batch, nil, false) {
 		b := ds.Batch(idx)
+		s, err := d.NewStepper(b)
+		if err != nil {
+			return Scores{}, nil, err
+		}
 		var hyps []Hypothesis
-		var err error
 		if beam > 1 {
-			hyps, err = m.Beam(b, beam)
+			hyps, err = BeamSearch(s, beam)
 		} else {
-			hyps, err = m.Greedy(b)
+			hyps, err = GreedySearch(s)
 		}
 		if err != nil {
 			return Scores{}, nil, err
 		}
+		if len(hyps) != b.N {
+			return Scores{}, nil, errors.Errorf("seq2seq: decoding a batch of %d examples gave %d outputs", b.N, len(hyps))
+		}
+		eos = s.EOS()
 		for i, h := range hyps {
-			d := Decoded{Out: h}
-			d.Src = append(d.Src, b.Src[i*b.SrcT:i*b.SrcT+b.SrcLen[i]]...)
-			d.Tgt = append(d.Tgt, b.Tgt[i*b.TgtT:i*b.TgtT+b.TgtLen[i]-1]...)
-			all = append(all, d)
+			e := Decoded{Out: h}
+			e.Src = append(e.Src, b.Src[i*b.SrcT:i*b.SrcT+b.SrcLen[i]]...)
+			e.Tgt = append(e.Tgt, b.Tgt[i*b.TgtT:i*b.TgtT+b.TgtLen[i]-1]...)
+			all = append(all, e)
 		}
 	}
-	return Score(all, m.Config.EOS), all, nil
+	return Score(all, eos), all, nil
+}
+
+// Evaluate is Evaluate(m, ds, batch, beam): the model's outputs on ds, scored.
+func (m *Model) Evaluate(ds datasets.Dataset, batch, beam int) (Scores, []Decoded, error) {
+	return Evaluate(m, ds, batch, beam)
 }
 
 // Score computes exact match, token accuracy, BLEU and the breakdown by source length of decoded
@@ -86,7 +118,7 @@ func Score(ds []Decoded, eos int) Scores {
 			byLen[len(d.Src)] = a
 		}
 		out := d.Out.Tokens
-		exact := d.Out.Ended && equal(out, d.Tgt)
+		exact := d.Out.Ended && slices.Equal(out, d.Tgt)
 		right := 0
 		for t := 0; t <= len(d.Tgt); t++ {
 			want, got := eos, -1
@@ -122,18 +154,6 @@ func Score(ds []Decoded, eos int) Scores {
 	}
 	sort.Slice(s.ByLength, func(i, j int) bool { return s.ByLength[i].Len < s.ByLength[j].Len })
 	return s
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // BLEU is corpus BLEU-4 of hypotheses against one reference each (Papineni et al. 2002): the

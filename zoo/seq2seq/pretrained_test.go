@@ -1,6 +1,9 @@
 package seq2seq
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestPretrainedReproducesItsExactMatch decodes the 1000 held-out test dates with the shipped
 // weights: the exact match is the one stated (PretrainedExact, the README's figure) and at least
@@ -25,7 +28,7 @@ func TestPretrainedReproducesItsExactMatch(t *testing.T) {
 		t.Errorf("exact match %.4f < 0.995", sc.Exact)
 	}
 	for _, d := range dec {
-		if !d.Out.Ended || !equal(d.Out.Tokens, d.Tgt) {
+		if !d.Out.Ended || !slices.Equal(d.Out.Tokens, d.Tgt) {
 			t.Logf("wrong: %v → %v (want %v)", d.Src, d.Out.Tokens, d.Tgt)
 		}
 	}

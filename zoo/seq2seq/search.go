@@ -3,6 +3,7 @@ package seq2seq
 import (
 	"sort"
 
+	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/pkg/errors"
 )
 
@@ -106,7 +107,7 @@ func GreedySearch(s Stepper) ([]Hypothesis, error) {
 				continue
 			}
 			row := sc.LogProb[i]
-			y := argmax(row)
+			y := nn.Argmax(row)
 			h.LogProb += row[y]
 			if sc.Attention != nil {
 				h.Attention = append(h.Attention, attnCopy(sc, i))

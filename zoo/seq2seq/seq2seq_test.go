@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -198,7 +199,7 @@ func TestPaddingChangesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			h, w := alone[0], together[i]
-			if !equal(h.Tokens, w.Tokens) || math.Abs(h.LogProb-w.LogProb) > 1e-12 {
+			if !slices.Equal(h.Tokens, w.Tokens) || math.Abs(h.LogProb-w.LogProb) > 1e-12 {
 				t.Errorf("%s example %d: alone %v (%.15g), in a padded batch %v (%.15g)", cell, i, h.Tokens, h.LogProb, w.Tokens, w.LogProb)
 			}
 			for s := range h.Attention {
@@ -228,7 +229,7 @@ func TestBeamSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range greedy {
-			if !equal(greedy[i].Tokens, prev[i].Tokens) || greedy[i].LogProb != prev[i].LogProb || greedy[i].Ended != prev[i].Ended {
+			if !slices.Equal(greedy[i].Tokens, prev[i].Tokens) || greedy[i].LogProb != prev[i].LogProb || greedy[i].Ended != prev[i].Ended {
 				t.Errorf("%s example %d: greedy %v %.17g, beam 1 %v %.17g", a, i, greedy[i].Tokens, greedy[i].LogProb, prev[i].Tokens, prev[i].LogProb)
 			}
 		}

@@ -37,7 +37,7 @@ func teacherScore(t *testing.T, m *Seq2Seq, b datasets.Batch, e int, h seq2seq.H
 	logits := nn.Float64s(g.Output())
 	sum := 0.0
 	for p, y := range out {
-		row := logSoftmax(logits[p*V : (p+1)*V])
+		row := nn.LogSoftmax(logits[p*V : (p+1)*V])
 		sum += row[y]
 		for j, lp := range row {
 			if greedy && (lp > row[y] || lp == row[y] && j < y) {

@@ -460,7 +460,7 @@ func (s *s2sStepper) score() (seq2seq.StepScores, error) {
 	rows := len(s.src)
 	sc := seq2seq.StepScores{LogProb: make([][]float64, rows), Attention: make([][]float64, rows)}
 	for r := 0; r < rows; r++ {
-		sc.LogProb[r] = logSoftmax(logits[(r*T+t)*V : (r*T+t+1)*V])
+		sc.LogProb[r] = nn.LogSoftmax(logits[(r*T+t)*V : (r*T+t+1)*V])
 		w := make([]float64, s.b.SrcLen[s.src[r]])
 		for hd := 0; hd < H; hd++ {
 			base := ((r*H+hd)*T + t) * S
@@ -471,24 +471,6 @@ func (s *s2sStepper) score() (seq2seq.StepScores, error) {
 		sc.Attention[r] = w
 	}
 	return sc, nil
-}
-
-// logSoftmax is the log-softmax of a row of logits.
-func logSoftmax(x []float64) []float64 {
-	mx := math.Inf(-1)
-	for _, a := range x {
-		mx = math.Max(mx, a)
-	}
-	sum := 0.0
-	for _, a := range x {
-		sum += math.Exp(a - mx)
-	}
-	lse := mx + math.Log(sum)
-	out := make([]float64, len(x))
-	for j, a := range x {
-		out[j] = a - lse
-	}
-	return out
 }
 
 // Greedy decodes the sources of b (only its source fields are read) with seq2seq.GreedySearch
@@ -524,52 +506,4 @@ func (m *Seq2Seq) Beam(b datasets.Batch, k int) ([]seq2seq.Hypothesis, error) {
 		return nil, err
 	}
 	return seq2seq.BeamSearch(s, k)
-}
-
-// LengthScore is the exact-match accuracy of the examples of one source length.
-type LengthScore struct {
-	Len, N  int
-	Correct int
-}
-
-// ExactMatch decodes every example of ds greedily, batch at a time, and returns the fraction
-// whose output equals the target exactly, with the breakdown by source length.
-func (m *Seq2Seq) ExactMatch(ds datasets.Dataset, batch int) (float64, []LengthScore, error) {
-	if ds == nil || ds.Len() == 0 || batch <= 0 {
-		return 0, nil, errors.New("transformer: exact match needs examples and a positive batch")
-	}
-	byLen := map[int]*LengthScore{}
-	correct, total := 0, 0
-	for _, idx := range datasets.Epoch(ds.Len(), batch, nil, false) {
-		b := ds.Batch(idx)
-		out, _, err := m.Greedy(b)
-		if err != nil {
-			return 0, nil, err
-		}
-		for e := 0; e < b.N; e++ {
-			want := b.Tgt[e*b.TgtT : e*b.TgtT+b.TgtLen[e]-1]
-			ok := len(out[e]) == len(want)
-			for i := 0; ok && i < len(want); i++ {
-				ok = out[e][i] == want[i]
-			}
-			ls := byLen[b.SrcLen[e]]
-			if ls == nil {
-				ls = &LengthScore{Len: b.SrcLen[e]}
-				byLen[b.SrcLen[e]] = ls
-			}
-			ls.N++
-			total++
-			if ok {
-				ls.Correct++
-				correct++
-			}
-		}
-	}
-	var scores []LengthScore
-	for l := 0; l <= m.Config.MaxSrc; l++ {
-		if ls := byLen[l]; ls != nil {
-			scores = append(scores, *ls)
-		}
-	}
-	return float64(correct) / float64(total), scores, nil
 }

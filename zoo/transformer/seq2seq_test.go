@@ -9,6 +9,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
 // tinySeq2Seq is a small float64 encoder–decoder for the list tasks of lengths up to maxLen.
@@ -179,13 +180,13 @@ func trainSeq2Seq(t *testing.T, data train.Data, test datasets.Dataset, maxSrc, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, table, err := m.ExactMatch(test, 100)
+	sc, _, err := seq2seq.Evaluate(m, test, 100, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %d steps in %.0f s, test exact match %.4f", test.Info().Name, res.Steps, res.Elapsed, acc)
-	for _, ls := range table {
-		t.Logf("  length %2d: %4d examples, exact match %.3f", ls.Len, ls.N, float64(ls.Correct)/float64(ls.N))
+	t.Logf("%s: %d steps in %.0f s, test exact match %.4f", test.Info().Name, res.Steps, res.Elapsed, sc.Exact)
+	for _, ls := range sc.ByLength {
+		t.Logf("  length %2d: %4d examples, exact match %.3f", ls.Len, ls.N, ls.Exact)
 	}
-	return acc
+	return sc.Exact
 }
