@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strconv"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -377,28 +376,4 @@ func rep(n, w int) []int {
 		h[i] = w
 	}
 	return h
-}
-
-// ---------------------------------------------------------------- optimizers
-
-// optimizerNames are the solvers of the lecture's slide, in its order.
-var optimizerNames = []string{"sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"}
-
-// baseLR is each solver's central learning rate for the MLP and the char-LSTM; the sweep
-// multiplies it by sweepFactors.
-var baseLR = map[string][2]float64{
-	"sgd": {0.3, 1}, "momentum": {0.03, 0.1}, "nesterov": {0.03, 0.1}, "adagrad": {0.03, 0.1},
-	"adadelta": {1, 1}, "rmsprop": {1e-3, 2e-3}, "adam": {3e-3, 2e-3},
-}
-
-func sweepFactors(o Options) []float64 {
-	if o.Quick {
-		return []float64{1}
-	}
-	return []float64{0.3, 1, 3}
-}
-
-func lrOf(opt string, model int, f float64) float64 {
-	v, _ := strconv.ParseFloat(FormatFloat(baseLR[opt][model]*f), 64)
-	return v
 }
