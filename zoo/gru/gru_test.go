@@ -3,7 +3,6 @@ package gru_test
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -69,19 +68,9 @@ func refStep(store *nn.Store, name string, resetBefore bool) rectest.RefStep {
 }
 
 func newNet(t testing.TB, in, hidden, layers, T, B int, resetBefore bool) *rectest.Net {
-	store := nn.NewStore(tensor.Float64, 7)
-	stack, err := gru.New(store, "gru", in, hidden, gru.Config{Layers: layers, ResetBefore: resetBefore})
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := rectest.Build(store, stack, T, B, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := net.Fill(rand.New(rand.NewPCG(3, 4))); err != nil {
-		t.Fatal(err)
-	}
-	return net
+	return rectest.NewNet(t, tensor.Float64, T, B, false, func(s *nn.Store) (*recurrent.Stack, error) {
+		return gru.New(s, "gru", in, hidden, gru.Config{Layers: layers, ResetBefore: resetBefore})
+	})
 }
 
 // TestGradCheckH300 checks the symbolic gradients of a 2-layer GRU (PyTorch's form) unrolled 6

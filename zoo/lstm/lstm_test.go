@@ -39,21 +39,11 @@ func refStep(store *nn.Store, name string) rectest.RefStep {
 }
 
 func newNet(t testing.TB, dtype tensor.Dtype, in, hidden, layers, T, B int, train bool) *rectest.Net {
-	store := nn.NewStore(dtype, 7)
-	cfg := lstm.DefaultConfig()
-	cfg.Layers = layers
-	stack, err := lstm.New(store, "lstm", in, hidden, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := rectest.Build(store, stack, T, B, train)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := net.Fill(rand.New(rand.NewPCG(3, 4))); err != nil {
-		t.Fatal(err)
-	}
-	return net
+	return rectest.NewNet(t, dtype, T, B, train, func(s *nn.Store) (*recurrent.Stack, error) {
+		cfg := lstm.DefaultConfig()
+		cfg.Layers = layers
+		return lstm.New(s, "lstm", in, hidden, cfg)
+	})
 }
 
 // TestGradCheckH300 checks the symbolic gradients of a 2-layer LSTM unrolled 6 steps at H=300

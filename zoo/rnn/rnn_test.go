@@ -2,7 +2,6 @@ package rnn_test
 
 import (
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -34,19 +33,9 @@ func refStep(store *nn.Store, name string, act func(float64) float64) rectest.Re
 func relu(v float64) float64 { return math.Max(v, 0) }
 
 func newNet(t testing.TB, act string, in, hidden, layers, T, B int) *rectest.Net {
-	store := nn.NewStore(tensor.Float64, 7)
-	stack, err := rnn.New(store, "rnn", in, hidden, rnn.Config{Layers: layers, Activation: act})
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := rectest.Build(store, stack, T, B, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := net.Fill(rand.New(rand.NewPCG(3, 4))); err != nil {
-		t.Fatal(err)
-	}
-	return net
+	return rectest.NewNet(t, tensor.Float64, T, B, false, func(s *nn.Store) (*recurrent.Stack, error) {
+		return rnn.New(s, "rnn", in, hidden, rnn.Config{Layers: layers, Activation: act})
+	})
 }
 
 // TestGradCheckH300 checks the symbolic gradients of 2-layer tanh and ReLU networks unrolled 6

@@ -98,6 +98,26 @@ func Build(store *nn.Store, stack *recurrent.Stack, T, B int, train bool) (*Net,
 	return n, nil
 }
 
+// NewNet is the network the cells' tests check: a store of dtype (seed 7), the stack build makes
+// in it, unrolled over T steps of B sequences by Build, and filled by Fill from a fixed generator
+// (PCG 3, 4). Any error fails the test.
+func NewNet(t testing.TB, dtype tensor.Dtype, T, B int, train bool, build func(s *nn.Store) (*recurrent.Stack, error)) *Net {
+	t.Helper()
+	store := nn.NewStore(dtype, 7)
+	stack, err := build(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := Build(store, stack, T, B, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Fill(rand.New(rand.NewPCG(3, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
 // Fill feeds N(0, 1) inputs, initial states and loss weights from rng.
 func (n *Net) Fill(rng *rand.Rand) error {
 	normal := func(in *nn.Input) error {
