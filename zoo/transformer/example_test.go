@@ -3,6 +3,7 @@ package transformer_test
 import (
 	"fmt"
 
+	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 )
 
@@ -51,4 +52,27 @@ func ExampleLM_Generate() {
 	// Output:
 	// 5 tokens <nil>
 	// 2 layers of 4 heads; position 0 attends to itself with weight 1.000 <nil>
+}
+
+// Sample 60 characters of the Opticks from the prebuilt model: the same seed, the same text.
+func ExampleLM_Sample() {
+	m, _ := transformer.Pretrained()
+	text, _ := m.Sample("The ", 60, 0.8, 1)
+	fmt.Printf("The %s\n", text)
+	// Output:
+	// The Sines the Image which which sther,) the leto blue by of the
+}
+
+// An encoder–decoder for the date task, built for the task's shape and given its Tokenizers,
+// translates strings. Untrained, its output is still deterministic; shown here: the shape of the
+// attention matrix (output steps × input characters) and the labels of its columns.
+func ExampleSeq2Seq_Translate() {
+	d, _ := datasets.Dates(0, 1, datasets.DateOptions{})
+	cfg, _ := transformer.Seq2SeqFor(d.Info(), 29, 11, 1)
+	m, _ := transformer.NewSeq2Seq(cfg)
+	tt, _ := datasets.TaskTokenizers(d.Info())
+	t, _ := m.WithTokenizers(tt).Translate("12 March 1998", 2)
+	fmt.Println(len(t.Attention), "×", len(t.Attention[0]), t.InputTokens)
+	// Output:
+	// 11 × 13 [1 2   M a r c h   1 9 9 8]
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 
+	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 )
 
@@ -28,7 +29,8 @@ const PretrainedValBPC = 2.8872
 func PretrainedConfig() Config { return W5(93, 1) }
 
 // Pretrained returns the character language model with its prebuilt weights, trained on
-// datasets.Opticks() (its vocabulary encodes the model's tokens).
+// datasets.Opticks(), with that text's Tokenizer (datasets.OpticksTokenizer), so that
+// m.Sample("The ", 200, 0.8, 1) generates text.
 func Pretrained() (*LM, error) {
 	m, err := New(PretrainedConfig())
 	if err != nil {
@@ -37,5 +39,6 @@ func Pretrained() (*LM, error) {
 	if err := train.LoadWeightsFrom(bytes.NewReader(pretrainedWeights), int64(len(pretrainedWeights)), "prebuilt transformer weights", m.Store()); err != nil {
 		return nil, err
 	}
+	m.Tokenizer = datasets.OpticksTokenizer()
 	return m, nil
 }

@@ -120,6 +120,11 @@ type Seq2Seq struct {
 	DecNorm  *nn.LayerNorm
 	Head     *nn.Linear
 	decode   map[int]*s2sGraph // evaluation graphs by rows, for decoding
+
+	// Tokenizers encode the input of Translate and decode its output: the vocabularies of the
+	// task the model was trained on (text.go).
+	Tokenizers datasets.Tokenizers
+	translate  translateLock
 }
 
 // NewSeq2Seq creates the parameters: src, tgt, encoder.{l}, decoder.{l}, encoder_norm,

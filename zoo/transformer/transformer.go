@@ -256,6 +256,11 @@ type LM struct {
 	NormF  *nn.LayerNorm // nil with post-LN blocks
 	Head   *nn.Linear    // with Tie, its Weight is nil and the token embedding is used
 	gen    *Generator
+
+	// Tokenizer encodes the text of Sample and decodes what it draws: the vocabulary the model
+	// was trained with (text.go).
+	Tokenizer *datasets.Tokenizer
+	text      textState
 }
 
 // New creates a language model's parameters, initialised from cfg.Seed in the order tok, pos,
