@@ -1,0 +1,17 @@
+package lstm_test
+
+import (
+	"fmt"
+
+	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
+)
+
+// Sample 60 characters of the Opticks from the prebuilt model, which carries the text's
+// vocabulary: the same seed gives the same text.
+func ExamplePretrained() {
+	m, _, _ := lstm.Pretrained()
+	text, _ := m.Sample("The ", 60, 0.8, 1)
+	fmt.Printf("The %s\n", text)
+	// Output:
+	// The Place the Glass which were of the white Rings which make the
+}
