@@ -46,8 +46,8 @@ func init() {
 			for _, a := range []string{seq2seq.AttnNone, seq2seq.AttnAdditive} {
 				sel := where(rs, "attention", a)
 				name := map[string]string{seq2seq.AttnNone: "context vector only", seq2seq.AttnAdditive: "additive attention"}[a]
-				ex, ok1 := mean(sel, "exact")
-				ta, ok2 := mean(sel, "token_acc")
+				ex, ok1 := mean(sel, seq2seq.MetricExact)
+				ta, ok2 := mean(sel, seq2seq.MetricTokenAcc)
 				row := []string{name, f4(ex, ok1), f4(ta, ok2)}
 				for L := c.MinLen; L <= c.MaxLen; L++ {
 					v, ok := mean(sel, fmt.Sprintf("exact_len_%d", L))
@@ -129,7 +129,7 @@ func execAttn(c attnRun, seed uint64) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Metrics = append(out.Metrics, Metric{"exact", sc.Exact}, Metric{"token_acc", sc.TokenAcc}, Metric{"bleu", sc.BLEU})
+	out.Metrics = append(out.Metrics, Metric{seq2seq.MetricExact, sc.Exact}, Metric{seq2seq.MetricTokenAcc, sc.TokenAcc}, Metric{seq2seq.MetricBLEU, sc.BLEU})
 	ex, ta := Curve{Name: "exact_by_len"}, Curve{Name: "token_acc_by_len"}
 	for _, l := range sc.ByLength {
 		out.Metrics = append(out.Metrics, Metric{fmt.Sprintf("exact_len_%d", l.Len), l.Exact})

@@ -160,14 +160,7 @@ func countCorrect(logits []float64, labels []int) int {
 	k := len(logits) / len(labels)
 	c := 0
 	for n, y := range labels {
-		row := logits[n*k : (n+1)*k]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == y {
+		if nn.Argmax(logits[n*k:(n+1)*k]) == y {
 			c++
 		}
 	}

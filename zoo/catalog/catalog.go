@@ -61,7 +61,7 @@ const (
 	// MetricValBPC is the validation bits per character of a language model, as zoo eval reports it.
 	MetricValBPC = "val_bpc"
 	// MetricExact is the exact match of greedy decoding on the task's test split.
-	MetricExact = "exact"
+	MetricExact = seq2seq.MetricExact
 )
 
 // Models is the table of the zoo's models, in the order zoo list shows them.
