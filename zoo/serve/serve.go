@@ -55,6 +55,8 @@ type Translation struct {
 	Output string `json:"output"`
 	// Score is the log-probability of the output under the model.
 	Score float64 `json:"score"`
+	// Ended is false when the decoder wrote the most tokens it may without ending.
+	Ended bool `json:"ended"`
 	// Attention holds one row per output token (OutputTokens) with one weight per input token
 	// (InputTokens): the heatmap of the lecture.
 	Attention [][]float64 `json:"attention"`

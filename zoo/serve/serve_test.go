@@ -60,7 +60,7 @@ type fakeTranslator struct{}
 
 func (fakeTranslator) Translate(input string, beam int) (Translation, error) {
 	in := []rune(input)
-	tr := Translation{Score: -0.25 * float64(beam)}
+	tr := Translation{Score: -0.25 * float64(beam), Ended: true}
 	for _, r := range in {
 		tr.InputTokens = append(tr.InputTokens, string(r))
 	}
