@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 )
 
@@ -107,8 +108,8 @@ func TestModelAndTaskTables(t *testing.T) {
 				t.Errorf("model %s (sequence %v) trains on %s of kind %d", name, m.sequence, tn, tk.kind)
 			}
 		}
-		if m.about == "" || m.flags == nil || m.fromConfig == nil {
-			t.Errorf("model %s: no description, flags or constructor from a config", name)
+		if m.Name != name || m.About == "" || m.New == nil || m.flags == nil || m.checkConfig == nil {
+			t.Errorf("model %s: named %q in the catalog; or no description, constructor, flags or config check", name, m.Name)
 		}
 	}
 	if got := strings.Join(models["lstm"].tasks, ","); !strings.HasPrefix(got, "opticks,text,adding,copy,parity") {
@@ -163,7 +164,7 @@ func TestBuildReadsParsedTaskArgs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rc := cfg.(recurrentConfig); rc.Seq.Carry != stream || rc.Seq.Hidden != 4 || rc.Seq.T != 8 {
+		if rc := cfg.(seqmodel.ModelConfig); rc.Seq.Carry != stream || rc.Seq.Hidden != 4 || rc.Seq.T != 8 {
 			t.Errorf("lstm with stream %v: carry %v, hidden %d, T %d", stream, rc.Seq.Carry, rc.Seq.Hidden, rc.Seq.T)
 		}
 	}

@@ -32,7 +32,7 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	var mdl train.Model
 	var ta taskArgs
 	if *ck == "" {
-		if m.pretrained == nil {
+		if m.Prebuilt == nil {
 			return usagef("eval %s: --checkpoint FILE is required (the model has no prebuilt weights)", name)
 		}
 		p, err := m.pretrained()
@@ -48,7 +48,7 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if mdl, err = modelFromRecord(m, name, rec.ModelConfig); err != nil {
+		if mdl, err = modelFromRecord(m, rec.ModelConfig); err != nil {
 			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
 		meta, err := train.LoadCheckpointWeights(*ck, mdl.Store())

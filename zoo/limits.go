@@ -14,6 +14,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 )
@@ -81,7 +82,7 @@ func checkModelSize(cfg any, fromFlags bool) error {
 		if d.err == nil {
 			return checkParams(fromFlags, "--hidden", f)
 		}
-	case recurrentConfig:
+	case seqmodel.ModelConfig:
 		s := c.Seq
 		d.check("--hidden", s.Hidden, 1, maxWidth)
 		d.check("--layers", s.Layers, 0, maxLayers)
@@ -150,29 +151,24 @@ func checkModelSize(cfg any, fromFlags bool) error {
 }
 
 // modelFromRecord rebuilds the model a checkpoint records, after checking its config's sizes.
-func modelFromRecord(m model, name string, raw json.RawMessage) (train.Model, error) {
-	var cfg any
-	switch name {
-	case "mlp":
-		cfg = &mlp.Config{}
-	case "rnn", "lstm", "gru":
-		cfg = &recurrentConfig{}
-	case "seq2seq":
-		cfg = &seq2seq.Config{}
-	case "transformer":
-		cfg = &transformer.Config{}
-	case "transformer-seq2seq":
-		cfg = &transformer.Seq2SeqConfig{}
+func modelFromRecord(m model, raw json.RawMessage) (train.Model, error) {
+	if err := m.checkConfig(raw); err != nil {
+		return nil, err
 	}
-	if cfg != nil {
-		if err := json.Unmarshal(raw, cfg); err != nil {
-			return nil, errors.Wrap(err, "model config")
-		}
-		if err := checkModelSize(reflect.ValueOf(cfg).Elem().Interface(), false); err != nil {
-			return nil, errors.Wrap(err, "model config")
-		}
+	return m.New(raw)
+}
+
+// checkRecorded is the checkConfig of a model whose checkpoints record a config of type C: it
+// decodes raw and checks the sizes (checkModelSize).
+func checkRecorded[C any](raw json.RawMessage) error {
+	var cfg C
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return errors.Wrap(err, "model config")
 	}
-	return m.fromConfig(raw)
+	if err := checkModelSize(cfg, false); err != nil {
+		return errors.Wrap(err, "model config")
+	}
+	return nil
 }
 
 // fileSum is the size and SHA-256 of a data file, recorded so that a checkpoint is never

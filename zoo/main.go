@@ -171,7 +171,7 @@ func list(w io.Writer) error {
 	fmt.Fprintln(w, "models:")
 	for _, n := range modelNames() {
 		m := models[n]
-		fmt.Fprintf(w, "  %-12s %s\n  %-12s tasks: %s (default %s)\n", n, m.about, "", strings.Join(m.tasks, ", "), m.defaultTask)
+		fmt.Fprintf(w, "  %-12s %s\n  %-12s tasks: %s (default %s)\n", n, m.About, "", strings.Join(m.tasks, ", "), m.defaultTask)
 	}
 	fmt.Fprintln(w, "tasks:")
 	for _, n := range taskNames() {
@@ -179,7 +179,7 @@ func list(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "prebuilt weights (zoo eval MODEL, zoo sample MODEL):")
 	for _, n := range modelNames() {
-		if models[n].pretrained == nil {
+		if models[n].Prebuilt == nil {
 			continue
 		}
 		p, err := models[n].pretrained()

@@ -8,13 +8,16 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
 	"github.com/pkg/errors"
 )
 
 // model is one entry of the model table: how the command builds, trains and reloads it.
 type model struct {
-	about       string
+	// Model is the model's entry in the zoo's catalog, which compare and the server read too:
+	// its name, the line about it, its constructor from a recorded config, its prebuilt weights.
+	catalog.Model
 	defaultTask string
 	tasks       []string
 	// sequence models read --bptt steps and train on examples in order (train.Config.Sequential).
@@ -28,10 +31,12 @@ type model struct {
 	// describes it (accuracy by length, decoded examples): `zoo train` reports it at every
 	// evaluation and on the test split, `zoo eval` beside the loss.
 	decode func(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error)
-	// pretrained, when set, returns the model with its prebuilt weights.
-	pretrained func() (prebuilt, error)
-	// fromConfig rebuilds the model from the config a checkpoint recorded.
-	fromConfig func(raw json.RawMessage) (train.Model, error)
+	// checkConfig decodes the config a checkpoint records and checks its sizes before New
+	// allocates anything (checkRecorded).
+	checkConfig func(raw json.RawMessage) error
+	// prebuiltNote, when set, is what zoo list says of the prebuilt weights, trained on ta;
+	// otherwise it says "prebuilt".
+	prebuiltNote func(ta taskArgs, rec catalog.Record) string
 }
 
 // builder builds a model for a task's data once the flags are parsed: ta holds the parsed task
@@ -43,7 +48,31 @@ type builder func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, an
 type prebuilt struct {
 	model train.Model
 	task  taskArgs // the task the weights were trained on, as a checkpoint records it
-	note  string   // what zoo list says of the weights; empty: "prebuilt"
+	note  string   // what zoo list says of the weights
+}
+
+// pretrained returns the model with its prebuilt weights (the model has some: Prebuilt is set).
+func (m model) pretrained() (prebuilt, error) {
+	mdl, rec, err := m.Prebuilt()
+	if err != nil {
+		return prebuilt{}, err
+	}
+	var ta taskArgs
+	if err := json.Unmarshal(rec.Task, &ta); err != nil {
+		return prebuilt{}, errors.Wrap(err, "prebuilt task record")
+	}
+	p := prebuilt{model: mdl, task: ta, note: "prebuilt"}
+	if m.prebuiltNote != nil {
+		p.note = m.prebuiltNote(ta, rec)
+	}
+	return p, nil
+}
+
+// fromCatalog is the catalog's entry of the model name (TestModelAndTaskTables holds the two
+// tables to the same models).
+func fromCatalog(name string) catalog.Model {
+	m, _ := catalog.Find(name)
+	return m
 }
 
 // models lists every model by name: `zoo MODEL`, `zoo train|eval|sample MODEL` and zoo list read
@@ -61,7 +90,7 @@ var models = map[string]model{
 // mlpModel is the entry of the multilayer perceptron.
 func mlpModel() model {
 	return model{
-		about:       "multilayer perceptron: widths, activation, BatchNorm, dropout, residual connections",
+		Model:       fromCatalog("mlp"),
 		defaultTask: "spirals",
 		tasks:       tasksOf(featureTask),
 		defaults: func(task string, c *train.Config) {
@@ -95,13 +124,7 @@ func mlpModel() model {
 				return m, cfg, err
 			}
 		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cfg mlp.Config
-			if err := json.Unmarshal(raw, &cfg); err != nil {
-				return nil, errors.Wrap(err, "mlp config")
-			}
-			return mlp.New(cfg)
-		},
+		checkConfig: checkRecorded[mlp.Config],
 	}
 }
 

@@ -7,11 +7,11 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
-	"github.com/pkg/errors"
 )
 
 // seqDefaults are the training defaults of the recurrent models: W1 of the reference workloads for
@@ -22,12 +22,6 @@ func seqDefaults(task string, c *train.Config) {
 	if !taskNamed(task).isText() {
 		c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 2000, 50, 1e-3, 1, 200
 	}
-}
-
-// recurrentConfig is what a recurrent model's checkpoint records.
-type recurrentConfig struct {
-	Seq  seqmodel.Config `json:"seq"`
-	Cell json.RawMessage `json:"cell"`
 }
 
 // seqFlags registers the flags every recurrent model shares.
@@ -48,105 +42,67 @@ func seqFlags(fs *flag.FlagSet, task string) *seqmodel.Config {
 
 // rnnModel is the entry of the vanilla RNN.
 func rnnModel() model {
-	return recurrentModel(
-		"vanilla RNN h_t = tanh(x_t·W_xh + h_{t−1}·W_hh + b), trained by backpropagation through time",
-		func(fs *flag.FlagSet) func() rnn.Config {
-			act := fs.String("activation", "tanh", "nonlinearity: tanh or relu")
-			return func() rnn.Config { return rnn.Config{Activation: *act} }
-		}, rnn.NewModel, rnn.Pretrained)
+	return recurrentModel("rnn", func(fs *flag.FlagSet) func() any {
+		act := fs.String("activation", "tanh", "nonlinearity: tanh or relu")
+		return func() any { return rnn.Config{Activation: *act} }
+	})
 }
 
 // lstmModel is the entry of the LSTM.
 func lstmModel() model {
-	return recurrentModel(
-		"LSTM: gates (i,f,g,o) from one fused product, c_t = f∘c_{t−1} + i∘g, h_t = o∘tanh(c_t); forget-gate bias 1",
-		func(fs *flag.FlagSet) func() lstm.Config {
-			fb := fs.Float64("forget-bias", 1, "initial forget-gate bias")
-			ti := fs.Bool("torch-init", false, "PyTorch's initialisation exactly (every bias uniform, the forget gate's too)")
-			return func() lstm.Config {
-				c := lstm.DefaultConfig()
-				c.ForgetBias, c.TorchInit = *fb, *ti
-				return c
-			}
-		}, lstm.NewModel, lstm.Pretrained)
+	return recurrentModel("lstm", func(fs *flag.FlagSet) func() any {
+		fb := fs.Float64("forget-bias", 1, "initial forget-gate bias")
+		ti := fs.Bool("torch-init", false, "PyTorch's initialisation exactly (every bias uniform, the forget gate's too)")
+		return func() any {
+			c := lstm.DefaultConfig()
+			c.ForgetBias, c.TorchInit = *fb, *ti
+			return c
+		}
+	})
 }
 
 // gruModel is the entry of the GRU.
 func gruModel() model {
-	return recurrentModel(
-		"GRU: (z,r) gates, n = tanh(x·W_in + r∘(h·W_hn)), h_t = (1−z)∘n + z∘h_{t−1}",
-		func(fs *flag.FlagSet) func() gru.Config {
-			rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
-			return func() gru.Config { return gru.Config{ResetBefore: *rb} }
-		}, gru.NewModel, gru.Pretrained)
+	return recurrentModel("gru", func(fs *flag.FlagSet) func() any {
+		rb := fs.Bool("reset-before", false, "the candidate of Cho et al. 2014, tanh(x·W + (r∘h)·U), instead of PyTorch's")
+		return func() any { return gru.Config{ResetBefore: *rb} }
+	})
 }
 
-// recurrentModel is the command's entry of a recurrent model with cell configuration C: cellFlags
-// registers the cell's own flags and returns the function that reads them once parsed; pretrained
-// may be nil.
-func recurrentModel[C any](about string, cellFlags func(*flag.FlagSet) func() C,
-	newModel func(seqmodel.Config, C) (*seqmodel.Model, error),
-	pretrained func() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error)) model {
-	m := model{
-		about: about, defaultTask: "opticks", tasks: tasksOf(textTask, generatedTask), sequence: true, defaults: seqDefaults,
+// recurrentModel is the command's entry of the sequence model of a recurrent cell of the
+// catalog: cellFlags registers the cell's own flags and returns the function that reads them,
+// once parsed, into the cell package's Config.
+func recurrentModel(cell string, cellFlags func(*flag.FlagSet) func() any) model {
+	cm := fromCatalog(cell)
+	return model{
+		Model: cm, defaultTask: "opticks", tasks: tasksOf(textTask, generatedTask), sequence: true, defaults: seqDefaults,
 		flags: func(fs *flag.FlagSet, task string) builder {
 			sc := seqFlags(fs, task)
-			cell := cellFlags(fs)
+			cellConfig := cellFlags(fs)
 			return func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error) {
 				cfg := sc.FromInfo(info)
 				cfg.Seed, cfg.Carry = seed, ta.Stream
-				c := cell()
-				if err := checkModelSize(recordOf(cfg, c), true); err != nil {
+				rec := recordOf(cfg, cellConfig())
+				if err := checkModelSize(rec, true); err != nil {
 					return nil, nil, err
 				}
-				mdl, err := newModel(cfg, c)
-				return mdl, recordOf(cfg, c), err
+				mdl, err := cm.Cell.NewModel(rec.Seq, rec.Cell)
+				return mdl, rec, err
 			}
 		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var c C
-			cfg, err := decodeRecord(raw, &c)
-			if err != nil {
-				return nil, err
-			}
-			return newModel(cfg, c)
-		},
+		checkConfig:  checkRecorded[seqmodel.ModelConfig],
+		prebuiltNote: bpcNote,
 	}
-	if pretrained != nil {
-		m.pretrained = func() (prebuilt, error) {
-			mdl, rec, err := pretrained()
-			if err != nil {
-				return prebuilt{}, err
-			}
-			return recurrentPrebuilt(mdl, rec)
-		}
-	}
-	return m
 }
 
-// recurrentPrebuilt is a recurrent model's prebuilt weights with the task and the figures their
-// record holds.
-func recurrentPrebuilt(m *seqmodel.Model, rec *seqmodel.PrebuiltRecord) (prebuilt, error) {
-	var ta taskArgs
-	if err := json.Unmarshal(rec.Task, &ta); err != nil {
-		return prebuilt{}, errors.Wrap(err, "prebuilt task record")
-	}
-	return prebuilt{model: m, task: ta,
-		note: fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.ValBPC, rec.Steps)}, nil
+// bpcNote describes the prebuilt weights of a character model in zoo list.
+func bpcNote(ta taskArgs, rec catalog.Record) string {
+	return fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.Value, rec.Steps)
 }
 
-func recordOf(seq seqmodel.Config, cell any) recurrentConfig {
-	raw, _ := json.Marshal(cell)
-	return recurrentConfig{Seq: seq, Cell: raw}
-}
-
-func decodeRecord(raw json.RawMessage, cell any) (seqmodel.Config, error) {
-	var rc recurrentConfig
-	if err := json.Unmarshal(raw, &rc); err != nil {
-		return rc.Seq, errors.Wrap(err, "model config")
-	}
-	if err := json.Unmarshal(rc.Cell, cell); err != nil {
-		return rc.Seq, errors.Wrap(err, "cell config")
-	}
-	return rc.Seq, nil
+// recordOf is the config a checkpoint of a recurrent model records: the sequence model's and
+// its cell's.
+func recordOf(seq seqmodel.Config, cell any) seqmodel.ModelConfig {
+	raw, _ := json.Marshal(cell) // a cell's Config is a plain struct
+	return seqmodel.ModelConfig{Seq: seq, Cell: raw}
 }

@@ -58,7 +58,7 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 	var mdl train.Model
 	var ta taskArgs
 	if *ck == "" {
-		if m.pretrained == nil {
+		if m.Prebuilt == nil {
 			return usagef("sample %s: no prebuilt weights; give --checkpoint FILE", name)
 		}
 		p, err := m.pretrained()
@@ -71,7 +71,7 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if mdl, err = modelFromRecord(m, name, rec.ModelConfig); err != nil {
+		if mdl, err = modelFromRecord(m, rec.ModelConfig); err != nil {
 			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
 		if _, err := train.LoadCheckpointWeights(*ck, mdl.Store()); err != nil {

@@ -24,7 +24,7 @@ import (
 // seq2seqModel is the entry of the seq2seq model in the model table.
 func seq2seqModel() model {
 	return model{
-		about:       "encoder–decoder (GRU/LSTM, bidirectional, stacked) with attention none/additive/dot/general, greedy and beam decoding",
+		Model:       fromCatalog("seq2seq"),
 		defaultTask: "dates", tasks: tasksOf(pairTask), sequence: true,
 		defaults: func(task string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.EvalEvery = 0, 1500, 64, 1e-3, 500
@@ -56,21 +56,8 @@ func seq2seqModel() model {
 				return m, m.Config, nil
 			}
 		},
-		decode: seq2seqDecode,
-		pretrained: func() (prebuilt, error) {
-			m, err := seq2seq.Pretrained()
-			if err != nil {
-				return prebuilt{}, err
-			}
-			return prebuilt{model: m, task: taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}}, nil
-		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cfg seq2seq.Config
-			if err := json.Unmarshal(raw, &cfg); err != nil {
-				return nil, errors.Wrap(err, "seq2seq config")
-			}
-			return seq2seq.New(cfg)
-		},
+		decode:      seq2seqDecode,
+		checkConfig: checkRecorded[seq2seq.Config],
 	}
 }
 

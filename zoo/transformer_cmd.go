@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -15,7 +14,7 @@ import (
 // positions, N(0, 0.02) initialisation, batch 32, Adam 1e-3, 300 steps, no clipping.
 func transformerModel() model {
 	return model{
-		about:       "decoder-only transformer LM: causal multi-head self-attention, pre/post-LayerNorm blocks, learned or sinusoidal positions",
+		Model:       fromCatalog("transformer"),
 		defaultTask: "opticks", tasks: tasksOf(textTask), sequence: true,
 		defaults: func(_ string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 1e-3, 0, 100
@@ -46,27 +45,14 @@ func transformerModel() model {
 				return m, cfg, err
 			}
 		},
-		pretrained: func() (prebuilt, error) {
-			m, err := transformer.Pretrained()
-			if err != nil {
-				return prebuilt{}, err
-			}
-			return prebuilt{model: m, task: taskArgs{Name: "opticks", Length: m.Config.Context, DataSeed: 1}}, nil
-		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cfg transformer.Config
-			if err := json.Unmarshal(raw, &cfg); err != nil {
-				return nil, errors.Wrap(err, "transformer config")
-			}
-			return transformer.New(cfg)
-		},
+		checkConfig: checkRecorded[transformer.Config],
 	}
 }
 
 // The encoder–decoder transformer on the seq2seq tasks, scored by greedy decoding.
 func transformerSeq2SeqModel() model {
 	return model{
-		about:       "encoder–decoder transformer: pre-LN blocks, sinusoidal positions, padding masks, cross-attention, greedy decoding",
+		Model:       fromCatalog("transformer-seq2seq"),
 		defaultTask: "dates", sequence: true,
 		tasks: []string{"dates", "reverse", "sort"}, // the generated pair tasks; sentence files are not wired to it
 		defaults: func(_ string, c *train.Config) {
@@ -96,12 +82,6 @@ func transformerSeq2SeqModel() model {
 		decode: func(mdl train.Model, ds datasets.Dataset, task string) (train.Metrics, string, error) {
 			return decodeSplit("transformer-seq2seq", mdl, ds, task, 100)
 		},
-		fromConfig: func(raw json.RawMessage) (train.Model, error) {
-			var cfg transformer.Seq2SeqConfig
-			if err := json.Unmarshal(raw, &cfg); err != nil {
-				return nil, errors.Wrap(err, "transformer-seq2seq config")
-			}
-			return transformer.NewSeq2Seq(cfg)
-		},
+		checkConfig: checkRecorded[transformer.Seq2SeqConfig],
 	}
 }
