@@ -40,8 +40,8 @@ func CausalMask(g *Graph, tq, tk int) (*G.Node, error) {
 // shape (Batch·Heads, 1, Len), row b·Heads + h for head h of sequence b, which is the layout
 // MultiHeadAttention gives its scores; it broadcasts over the queries.
 type PaddingMask struct {
-	Node              *G.Node
-	Batch, Heads, Len int
+	Node              *G.Node // (Batch·Heads, 1, Len): 0 for a real key, MaskValue for padding
+	Batch, Heads, Len int     // sequences, attention heads, keys per sequence
 
 	in  *Input
 	buf []float64
@@ -204,10 +204,10 @@ func attend(g *Graph, q, k, v *G.Node, p float64, masks []*G.Node) (out, weights
 // package notes on Gorgonia's slice hashing) whatever D is. The composed form (projections,
 // reshapes, transposes and the composed ScaledDotProductAttention) is kept as the reference.
 type MultiHeadAttention struct {
-	D, Heads     int
+	D, Heads     int     // model width, and the heads it is split into (D/Heads each)
 	InProjWeight *Tensor // (D, 3D), Transposed
 	InProjBias   *Tensor // (1, 3D)
-	OutProj      *Linear
+	OutProj      *Linear // the heads' merged outputs to the result, D → D (NAME.out_proj)
 	// Dropout is the probability of dropping attention weights in training graphs (torch's
 	// dropout argument).
 	Dropout float64
@@ -393,8 +393,8 @@ func (m *MultiHeadAttention) forwardComposed(g *Graph, query, key, value *G.Node
 // step: Values (B, Tk, H) are the encoder states, Keys (B, Tk, A) their projection for scoring.
 // Both are reshapes of graph nodes and are only ever read.
 type AttentionMemory struct {
-	Batch, Len   int
-	Values, Keys *G.Node
+	Batch, Len   int     // sequences B, and encoder steps Tk per sequence
+	Values, Keys *G.Node // (B, Tk, H) encoder states; (B, Tk, A) their projection for scoring
 }
 
 // attendMemory finishes additive or multiplicative attention from scores (B, 1, Tk): masks, the
@@ -437,8 +437,8 @@ func checkMemory(what string, memory *G.Node, batch, h int) (int, error) {
 // NAME.Wa, NAME.Ua, NAME.Va (Va's bias shifts every score alike, so its gradient is 0; it is kept
 // for the tutorial's parameter names).
 type AdditiveAttention struct {
-	QueryDim, KeyDim, Dim int
-	Wa, Ua, Va            *Linear
+	QueryDim, KeyDim, Dim int     // widths of the decoder state, of an encoder state, of the scoring layer
+	Wa, Ua, Va            *Linear // QueryDim → Dim, KeyDim → Dim, Dim → 1 (NAME.Wa, NAME.Ua, NAME.Va)
 }
 
 // NewAdditiveAttention creates the three layers, initialised as torch.nn.Linear.
@@ -561,8 +561,8 @@ func (a *AdditiveAttention) attendComposed(g *Graph, query *G.Node, mem *Attenti
 // Scores are not scaled. "general" keeps a Linear named NAME.attn, as the Attn module of
 // PyTorch's chatbot tutorial.
 type MultiplicativeAttention struct {
-	Kind             string // "dot" or "general"
-	QueryDim, KeyDim int
+	Kind             string  // "dot" or "general"
+	QueryDim, KeyDim int     // widths of the decoder state and of an encoder state
 	W                *Linear // nil for "dot"
 }
 

@@ -9,8 +9,8 @@ import (
 // (Num, Dim), named NAME.weight and initialised N(0, 1), is the vector of token v. Its gradient is
 // a scatter-add into the rows that were looked up.
 type Embedding struct {
-	Num, Dim int
-	Weight   *Tensor
+	Num, Dim int     // tokens, and the width of a token's vector
+	Weight   *Tensor // the table (Num, Dim), NAME.weight
 }
 
 // NewEmbedding creates the (num, dim) table in s under name.

@@ -207,11 +207,11 @@ func (op *geluGradOp) String() string        { return fmt.Sprintf("GELU'#%d", op
 // with the parameter names of torch.nn.TransformerEncoderLayer: NAME.linear1.weight/bias and
 // NAME.linear2.weight/bias (NAME "" gives linear1.weight …), both initialised as torch.nn.Linear.
 type FeedForward struct {
-	D, Hidden        int
-	Linear1, Linear2 *Linear
+	D, Hidden        int     // model width, and the hidden width between the two layers
+	Linear1, Linear2 *Linear // D → Hidden (NAME.linear1), Hidden → D (NAME.linear2)
 	// Act is the nonlinearity and ActName its name for FeedForwardActivation.
 	Act     Activation
-	ActName string
+	ActName string // gelu, gelu_tanh, relu, …
 	// Dropout is the probability of the dropout after the nonlinearity in training graphs.
 	Dropout float64
 }

@@ -85,8 +85,8 @@ func (g *Graph) Scalar(v float64) *G.Node {
 
 // Input is a node the graph is fed through, with the tensor it is fed from.
 type Input struct {
-	Node  *G.Node
-	Value *tensor.Dense
+	Node  *G.Node       // the graph's input node
+	Value *tensor.Dense // what the node holds: Set writes it before a run
 }
 
 // Input adds a float input of the given shape, initially zero.

@@ -20,8 +20,8 @@ import (
 // gradients (InverseSqrt is avoided: its gradient is wrong in Gorgonia v0.9.18), is kept as the
 // reference the fused op is tested against.
 type LayerNorm struct {
-	D            int
-	Eps          float64
+	D            int     // features per row
+	Eps          float64 // ε added to the variance, 1e-5
 	Weight, Bias *Tensor // γ, β: (1, D)
 	// Composed builds the reference form of Gorgonia's ops instead of the fused op; both give the
 	// same values and gradients up to rounding.

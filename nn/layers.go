@@ -11,8 +11,8 @@ import (
 // W is kept as (In, Out), the transpose of torch.nn.Linear's weight; checkpoints write PyTorch's
 // (Out, In) layout under the same names ("NAME.weight", "NAME.bias").
 type Linear struct {
-	In, Out int
-	Weight  *Tensor
+	In, Out int     // input and output widths
+	Weight  *Tensor // W, (In, Out), Transposed (PyTorch's (Out, In) in checkpoints)
 	Bias    *Tensor // nil without bias
 }
 
@@ -94,8 +94,8 @@ func ActivationByName(name string) (Activation, error) {
 // Gorgonia; the tests hold the two equal. The running statistics are store buffers, updated after
 // every training run and saved with the parameters.
 type BatchNorm struct {
-	C               int
-	Momentum, Eps   float64
+	C               int     // features
+	Momentum, Eps   float64 // running ← (1−Momentum)·running + Momentum·batch; ε added to the variance
 	Weight, Bias    *Tensor // γ, β: (1, C)
 	RunMean, RunVar *Tensor // (1, C) buffers
 }

@@ -68,8 +68,8 @@ func AddPositions(x, pos *G.Node, batch int) (*G.Node, error) {
 // D) used for positions (GPT-2's wpe): the parameter NAME.weight, (MaxLen, D), initialised
 // N(0, Std²). GPT-2 uses Std = 0.02; torch.nn.Embedding's own default is Std = 1.
 type LearnedPositions struct {
-	MaxLen, D int
-	Weight    *Tensor
+	MaxLen, D int     // positions, and the width of a position's vector
+	Weight    *Tensor // the table (MaxLen, D), NAME.weight
 }
 
 // NewLearnedPositions creates the (maxLen, d) table in s, initialised N(0, std²).
