@@ -2,12 +2,14 @@ package seq2seq_test
 
 import (
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
@@ -159,5 +161,44 @@ func TestTranslateConcurrent(t *testing.T) {
 				t.Errorf("one model shared: %v; %q: %q (%v), want %q", shared, texts[i], got[i].Output, errs[i], want[i].Output)
 			}
 		}
+	}
+}
+
+// TestTranslateTokenizersFromTask loads the date model as a checkpoint is loaded (built from its
+// Config, the weights read from an .npz file), takes the Tokenizers from the date task's Info,
+// and translates as the prebuilt model does.
+func TestTranslateTokenizersFromTask(t *testing.T) {
+	pre, err := seq2seq.Pretrained()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dates.npz")
+	if err := train.SaveWeights(path, pre.Store()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := seq2seq.New(pre.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := train.LoadWeights(path, m.Store()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := seq2seq.DateSplits(10, seq2seq.PretrainedDataSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Tokenizers, err = datasets.TaskTokenizers(data.Train.Info()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Translate("Nov 28, 2026", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pre.Translate("Nov 28, 2026", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || got.Output != "2026-11-28" {
+		t.Errorf("from the task's tokenizers %q (%v), prebuilt %q (%v)", got.Output, got.Score, want.Output, want.Score)
 	}
 }
