@@ -16,22 +16,22 @@ import (
 // blocks and sinusoidal positions, for sources of at most MaxSrc tokens and targets (EOS
 // included) of at most MaxTgt.
 type Seq2SeqConfig struct {
-	SrcVocab   int     `json:"src_vocab"`
-	TgtVocab   int     `json:"tgt_vocab"`
-	SrcPAD     int     `json:"src_pad"` // padding id of the sources
-	BOS        int     `json:"bos"`     // target id the decoder reads first
-	EOS        int     `json:"eos"`     // target id that ends a decoded sequence
-	MaxSrc     int     `json:"max_src"`
-	MaxTgt     int     `json:"max_tgt"`
-	D          int     `json:"d_model"`
-	Heads      int     `json:"heads"`
-	Layers     int     `json:"layers"` // encoder layers, and as many decoder layers
-	FF         int     `json:"ff"`
-	Activation string  `json:"activation"`
-	Dropout    float64 `json:"dropout"`
-	InitStd    float64 `json:"init_std"` // > 0: N(0, InitStd²) weights, zero biases; 0: PyTorch's defaults
-	Float64    bool    `json:"float64"`
-	Seed       uint64  `json:"seed"`
+	SrcVocab   int     `json:"src_vocab"`  // source tokens (rows of the source embedding)
+	TgtVocab   int     `json:"tgt_vocab"`  // target tokens (rows of the target embedding, classes of the head)
+	SrcPAD     int     `json:"src_pad"`    // padding id of the sources
+	BOS        int     `json:"bos"`        // target id the decoder reads first
+	EOS        int     `json:"eos"`        // target id that ends a decoded sequence
+	MaxSrc     int     `json:"max_src"`    // sources are padded to this many tokens (1…255)
+	MaxTgt     int     `json:"max_tgt"`    // targets are padded to this many tokens, EOS included (1…255)
+	D          int     `json:"d_model"`    // model width: embeddings, attention and the residual stream
+	Heads      int     `json:"heads"`      // heads of every self- and cross-attention; D must be a multiple
+	Layers     int     `json:"layers"`     // encoder layers, and as many decoder layers
+	FF         int     `json:"ff"`         // hidden width of the feed-forward blocks
+	Activation string  `json:"activation"` // feed-forward nonlinearity: relu, gelu, gelu_tanh
+	Dropout    float64 `json:"dropout"`    // on embeddings, attention weights, residual branches and FF hidden units
+	InitStd    float64 `json:"init_std"`   // > 0: N(0, InitStd²) weights, zero biases; 0: PyTorch's defaults
+	Float64    bool    `json:"float64"`    // float64 instead of float32
+	Seed       uint64  `json:"seed"`       // initialisation
 }
 
 // Seq2SeqFor returns a small configuration (D 64, 4 heads, 2+2 layers, FF 256) shaped for a
@@ -50,10 +50,10 @@ func Seq2SeqFor(info datasets.Info, maxSrc, maxTgt int, seed uint64) (Seq2SeqCon
 //	y = y + drop(SelfAttn(LN1(y), causal));  y = y + drop(CrossAttn(LN2(y), memory));
 //	y = y + drop(FF(LN3(y)))
 type DecoderBlock struct {
-	Self, Cross         *nn.MultiHeadAttention
-	FF                  *nn.FeedForward
-	Norm1, Norm2, Norm3 *nn.LayerNorm
-	Dropout             float64
+	Self, Cross         *nn.MultiHeadAttention // causal self-attention (self_attn); attention over the encoder's memory (multihead_attn)
+	FF                  *nn.FeedForward        // linear1, linear2
+	Norm1, Norm2, Norm3 *nn.LayerNorm          // before the self-attention, the cross-attention and the feed-forward branch
+	Dropout             float64                // on each branch's output in training graphs
 }
 
 // NewDecoderBlock creates NAME.self_attn, NAME.multihead_attn, NAME.linear1/2 and
@@ -111,14 +111,14 @@ func (d *DecoderBlock) Forward(g *nn.Graph, y, memory *G.Node, batch int, selfMa
 // Seq2Seq is the encoder–decoder transformer; it is a train.Model for seq2seq datasets, every
 // batch padded to MaxSrc and MaxTgt.
 type Seq2Seq struct {
-	Config   Seq2SeqConfig
+	Config   Seq2SeqConfig // what it was built from
 	store    *nn.Store
-	Src, Tgt *nn.Embedding
-	Enc      []*Block
-	Dec      []*DecoderBlock
-	EncNorm  *nn.LayerNorm
-	DecNorm  *nn.LayerNorm
-	Head     *nn.Linear
+	Src, Tgt *nn.Embedding     // source and target token embeddings (src, tgt)
+	Enc      []*Block          // encoder layers, input first (encoder.{l})
+	Dec      []*DecoderBlock   // decoder layers, input first (decoder.{l})
+	EncNorm  *nn.LayerNorm     // after the last encoder layer: the memory (encoder_norm)
+	DecNorm  *nn.LayerNorm     // after the last decoder layer (decoder_norm)
+	Head     *nn.Linear        // decoder states to target logits (head)
 	decode   map[int]*s2sGraph // evaluation graphs by rows, for decoding
 
 	// Tokenizers encode the input of Translate and decode its output: the vocabularies of the

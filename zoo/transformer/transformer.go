@@ -119,20 +119,20 @@ func linear(s *nn.Store, name string, in, out int, bias bool, std float64) (*nn.
 // Block is one transformer layer: self- (or cross-) attention and a feed-forward block, each with
 // a residual connection and a LayerNorm, before (pre-LN) or after (post-LN) the branch.
 type Block struct {
-	Attn         *nn.MultiHeadAttention
-	FF           *nn.FeedForward
-	Norm1, Norm2 *nn.LayerNorm
-	PostLN       bool
+	Attn         *nn.MultiHeadAttention // self_attn
+	FF           *nn.FeedForward        // linear1, linear2
+	Norm1, Norm2 *nn.LayerNorm          // of the attention branch and of the feed-forward branch
+	PostLN       bool                   // LayerNorm after each residual addition instead of before the branch
 	// Dropout is applied to each residual branch's output in training graphs.
 	Dropout float64
 }
 
 // BlockConfig is the shape of a block.
 type BlockConfig struct {
-	D, Heads, FF int
-	Activation   string
-	Dropout      float64
-	PostLN       bool
+	D, Heads, FF int     // model width, attention heads (dividing D), feed-forward hidden width
+	Activation   string  // feed-forward nonlinearity: relu, gelu, gelu_tanh, tanh, sigmoid, identity
+	Dropout      float64 // on attention weights, the branch outputs and FF hidden units in training graphs; in [0, 1)
+	PostLN       bool    // LayerNorm after each residual addition (Vaswani et al.) instead of before the branch (pre-LN)
 	InitStd      float64 // > 0: N(0, InitStd²) weights and zero biases; 0: PyTorch's defaults
 }
 
@@ -248,13 +248,13 @@ func (b *Block) sublayer(g *nn.Graph, x *G.Node, ln *nn.LayerNorm, f func(*G.Nod
 // LM is the decoder-only character language model; it is a train.Model for windows of
 // Config.Context tokens.
 type LM struct {
-	Config Config
+	Config Config // what it was built from
 	store  *nn.Store
-	Tok    *nn.Embedding
+	Tok    *nn.Embedding        // token embedding (tok)
 	Pos    *nn.LearnedPositions // nil with sinusoidal positions
-	Blocks []*Block
-	NormF  *nn.LayerNorm // nil with post-LN blocks
-	Head   *nn.Linear    // with Tie, its Weight is nil and the token embedding is used
+	Blocks []*Block             // the layers, input first (blocks.{l})
+	NormF  *nn.LayerNorm        // nil with post-LN blocks
+	Head   *nn.Linear           // with Tie, its Weight is nil and the token embedding is used
 	gen    *Generator
 
 	// Tokenizer encodes the text of Sample and decodes what it draws: the vocabulary the model
