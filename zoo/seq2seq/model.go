@@ -61,13 +61,13 @@ const (
 type Config struct {
 	// Task shape: vocabulary sizes, special ids and the fixed padded lengths. MaxTgt counts the
 	// EOS (the longest target plus one).
-	SrcVocab int `json:"src_vocab"`
-	TgtVocab int `json:"tgt_vocab"`
-	SrcPAD   int `json:"src_pad"`
-	BOS      int `json:"bos"`
-	EOS      int `json:"eos"`
-	MaxSrc   int `json:"max_src"`
-	MaxTgt   int `json:"max_tgt"`
+	SrcVocab int `json:"src_vocab"` // source tokens (rows of the source embedding)
+	TgtVocab int `json:"tgt_vocab"` // target tokens (rows of the target embedding, classes of the output layer)
+	SrcPAD   int `json:"src_pad"`   // padding id of the sources
+	BOS      int `json:"bos"`       // target id the decoder reads first
+	EOS      int `json:"eos"`       // target id that ends a decoded sequence
+	MaxSrc   int `json:"max_src"`   // sources are padded to this many tokens
+	MaxTgt   int `json:"max_tgt"`   // targets are padded to this many tokens, EOS included
 
 	Cell          string `json:"cell"`          // "gru" or "lstm"
 	Embed         int    `json:"embed"`         // width of both embeddings
@@ -82,8 +82,8 @@ type Config struct {
 	// TeacherForcing is the probability that the decoder reads the true previous token in
 	// training; the rest of the time it reads its own greedy prediction. 0 is taken as 1.
 	TeacherForcing float64 `json:"teacher_forcing"`
-	Float64        bool    `json:"float64"`
-	Seed           uint64  `json:"seed"`
+	Float64        bool    `json:"float64"` // float64 instead of float32
+	Seed           uint64  `json:"seed"`    // initialisation
 	// Impl is how the encoder and decoder cells run: "fused" (or "", as in records written
 	// before the field existed), the fused recurrent op — one node per encoder layer and
 	// direction with padding masks, one per decoder step and layer — or "graph", the per-step
