@@ -14,7 +14,8 @@ type tensorLike = tensor.Tensor
 // CrossEntropy is the softmax cross-entropy head over logits (N, K): loss = −(1/N)·Σ_n log
 // softmax(z_n)[y_n], as torch.nn.CrossEntropyLoss, or, built by NewMaskedCrossEntropy, the
 // weighted mean Σ_n w_n·CE_n / Σ_n w_n whose 0/1 weights mask out the padding of a batch of
-// sequences. It is one op (SoftmaxCrossEntropy) fed integer labels.
+// sequences. It is one op (softmaxCrossEntropy in ops_ce.go) fed integer labels, and
+// NewCrossEntropy and NewMaskedCrossEntropy are the package's one way to build it.
 type CrossEntropy struct {
 	Loss    *G.Node
 	labels  *Input
@@ -49,7 +50,7 @@ func newCrossEntropy(g *Graph, logits *G.Node, masked bool) (*CrossEntropy, erro
 		w = h.weights.Node
 	}
 	var err error
-	h.Loss, err = SoftmaxCrossEntropy(logits, h.labels.Node, w)
+	h.Loss, err = softmaxCrossEntropy(logits, h.labels.Node, w)
 	return h, err
 }
 

@@ -12,8 +12,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// SoftmaxCrossEntropy is the softmax cross-entropy of logits z (N, K) against integer labels y (N)
-// as one op:
+// softmaxCrossEntropy is the softmax cross-entropy of logits z (N, K) against integer labels y (N)
+// as one op, the op behind the heads of loss.go (NewCrossEntropy, NewMaskedCrossEntropy):
 //
 //	CE_n = log Σ_k exp(z[n, k]) − z[n, y_n]
 //	loss = Σ_n w_n·CE_n / Σ_n w_n
@@ -26,7 +26,7 @@ import (
 //
 // The forward pass keeps the softmax it computes, and the gradient op, one pass over it,
 // produces ∂loss/∂z[n, ·] = (softmax(z_n) − onehot(y_n))·w_n/Σw, scaled by the incoming gradient.
-func SoftmaxCrossEntropy(logits, labels, weights *G.Node) (*G.Node, error) {
+func softmaxCrossEntropy(logits, labels, weights *G.Node) (*G.Node, error) {
 	if logits.Dims() != 2 {
 		return nil, errors.Errorf("nn: cross-entropy expects (N, K) logits, got %v", logits.Shape())
 	}
