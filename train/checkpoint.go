@@ -59,16 +59,16 @@ const (
 
 // Meta is the JSON part of a checkpoint.
 type Meta struct {
-	Format  string   `json:"format"`
-	Step    int      `json:"step"`
-	Seed    uint64   `json:"seed"`
-	BestVal *float64 `json:"best_val_loss"`
-	Config  Config   `json:"config"`
+	Format  string   `json:"format"`        // CheckpointFormat
+	Step    int      `json:"step"`          // steps taken when it was written
+	Seed    uint64   `json:"seed"`          // the run's seed (Config.Seed)
+	BestVal *float64 `json:"best_val_loss"` // lowest validation loss so far; null when there was none
+	Config  Config   `json:"config"`        // the training configuration, Run included
 	// RNG describes the run's random state: every draw comes from a PCG generator derived from
 	// the seed, a stream and a counter (nn.NewRNG), so the step alone restores it.
 	RNG     RNGState   `json:"rng"`
-	Solver  SolverMeta `json:"solver"`
-	History []Record   `json:"history,omitempty"`
+	Solver  SolverMeta `json:"solver"`            // the solver's scalar state; its slots are NAME.optim.npz
+	History []Record   `json:"history,omitempty"` // every evaluation so far
 	// Files are the sizes and sums of the step's .npz files (absent in v1 checkpoints).
 	Files *Files `json:"files,omitempty"`
 }
@@ -81,29 +81,29 @@ type Files struct {
 
 // FileSum identifies the contents of a file.
 type FileSum struct {
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`   // bytes
+	SHA256 string `json:"sha256"` // hex
 }
 
 // RNGState records how a run's generators are derived.
 type RNGState struct {
-	Seed    uint64 `json:"seed"`
-	Scheme  string `json:"scheme"`
+	Seed    uint64 `json:"seed"`       // the run's seed
+	Scheme  string `json:"scheme"`     // how a generator follows from seed, stream and counter (for a reader)
 	Shuffle int    `json:"next_epoch"` // the counter of the shuffle stream for the current epoch
 	Dropout int    `json:"next_step"`  // the counter of the dropout stream for the next step
 }
 
 // SolverMeta is the scalar part of a solver's state.
 type SolverMeta struct {
-	Name    string        `json:"name"`
-	Steps   int           `json:"steps"`
-	Options optim.Options `json:"options"`
-	Slots   []string      `json:"slots,omitempty"`
+	Name    string        `json:"name"`            // optim.New's name of the solver
+	Steps   int           `json:"steps"`           // its State.Steps
+	Options optim.Options `json:"options"`         // what it was created with
+	Slots   []string      `json:"slots,omitempty"` // the names of its per-parameter slots, in NAME.optim.npz
 }
 
 // Checkpoint is a loaded checkpoint.
 type Checkpoint struct {
-	Meta  Meta
+	Meta  Meta                                // the JSON file
 	slots map[string]map[string]*tensor.Dense // slot -> param name -> tensor
 }
 

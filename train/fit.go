@@ -31,8 +31,8 @@ type Config struct {
 	// examples are already random draws.
 	Sequential bool `json:"sequential,omitempty"`
 
-	Optimizer   string  `json:"optimizer"` // sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamw
-	LR          float64 `json:"lr"`
+	Optimizer   string  `json:"optimizer"`              // sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamw
+	LR          float64 `json:"lr"`                     // base learning rate; the schedule scales it step by step
 	Momentum    float64 `json:"momentum,omitempty"`     // momentum and nesterov; 0 means the solver's default
 	WeightDecay float64 `json:"weight_decay,omitempty"` // L2 (decoupled for adamw)
 	Schedule    string  `json:"schedule"`               // optim.ParseScheduleEpochs spec: constant, step:N:γ, cosine, warmup:N[,cosine], epochdecay:N:γ, zaremba
@@ -40,7 +40,7 @@ type Config struct {
 	Clip      float64 `json:"clip,omitempty"`       // global gradient-norm limit; 0 disables
 	ClipValue float64 `json:"clip_value,omitempty"` // elementwise gradient limit; 0 disables
 
-	Seed      uint64 `json:"seed"`
+	Seed      uint64 `json:"seed"`                 // the run's seed: batch order, dropout masks and every other draw of a step
 	EvalEvery int    `json:"eval_every,omitempty"` // steps between evaluations; 0: once per epoch
 	EvalBatch int    `json:"eval_batch,omitempty"` // 0: as Batch
 	Patience  int    `json:"patience,omitempty"`   // stop after this many evaluations without a better validation loss; 0 never
@@ -72,32 +72,32 @@ func DefaultConfig() Config {
 
 // Data is the three splits of a task; Val and Test may be nil.
 type Data struct {
-	Train, Val, Test datasets.Dataset
+	Train, Val, Test datasets.Dataset // trained on; evaluated every EvalEvery steps; evaluated once at the end
 }
 
 // Record is one evaluation during training, as written to the JSONL log.
 type Record struct {
-	Step      int     `json:"step"`
-	Epoch     float64 `json:"epoch"`
-	LR        float64 `json:"lr"`
-	TrainLoss float64 `json:"train_loss"` // mean over the steps since the previous record
-	GradNorm  float64 `json:"grad_norm"`  // global norm before clipping, at the last step
-	Val       Metrics `json:"val,omitempty"`
-	Elapsed   float64 `json:"elapsed_s"`
+	Step      int     `json:"step"`          // steps taken
+	Epoch     float64 `json:"epoch"`         // epochs taken, fractional
+	LR        float64 `json:"lr"`            // the learning rate of the last step
+	TrainLoss float64 `json:"train_loss"`    // mean over the steps since the previous record
+	GradNorm  float64 `json:"grad_norm"`     // global norm before clipping, at the last step
+	Val       Metrics `json:"val,omitempty"` // validation metrics; nil without a validation split
+	Elapsed   float64 `json:"elapsed_s"`     // seconds since the run started
 }
 
 // Result is what a run ends with.
 type Result struct {
-	Steps      int       `json:"steps"`
-	TrainLoss  float64   `json:"train_loss"` // mean over the last evaluation interval
-	Val        Metrics   `json:"val,omitempty"`
-	Test       Metrics   `json:"test,omitempty"`
-	BestVal    float64   `json:"best_val_loss"`
-	Stopped    string    `json:"stopped"` // "steps", "early", "interrupted"
-	History    []Record  `json:"-"`
-	Losses     []float64 `json:"-"` // the training loss of every step
-	Elapsed    float64   `json:"elapsed_s"`
-	Checkpoint string    `json:"checkpoint,omitempty"`
+	Steps      int       `json:"steps"`                // steps taken, a resumed run's earlier ones included
+	TrainLoss  float64   `json:"train_loss"`           // mean over the last evaluation interval
+	Val        Metrics   `json:"val,omitempty"`        // validation metrics of the last evaluation
+	Test       Metrics   `json:"test,omitempty"`       // test metrics after training; nil without a test split
+	BestVal    float64   `json:"best_val_loss"`        // lowest validation loss seen; +Inf without validation
+	Stopped    string    `json:"stopped"`              // "steps", "early", "interrupted"
+	History    []Record  `json:"-"`                    // every evaluation, in order
+	Losses     []float64 `json:"-"`                    // the training loss of every step
+	Elapsed    float64   `json:"elapsed_s"`            // seconds this process trained
+	Checkpoint string    `json:"checkpoint,omitempty"` // the checkpoint last written; empty when none was
 }
 
 // Fit trains m on data.Train as cfg says, evaluating on data.Val, and finally on data.Test.

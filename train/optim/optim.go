@@ -63,8 +63,8 @@ type Solver interface {
 // per-parameter slots under PyTorch's names: Slots["exp_avg"][i] (Adam's m) belongs to the
 // i-th ValueGrad given to Step. A solver that has not stepped yet has Steps == 0 and no slots.
 type State struct {
-	Steps int
-	Slots map[string][]*tensor.Dense
+	Steps int                        // steps taken
+	Slots map[string][]*tensor.Dense // per-parameter tensors by slot name, in Step's order
 }
 
 // Clone returns a deep copy of s.

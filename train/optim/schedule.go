@@ -119,8 +119,8 @@ func (c Cosine) String() string {
 // The first step therefore uses lr/Steps rather than zero, and step Steps−1
 // reaches the full rate. A nil Then means Constant.
 type Warmup struct {
-	Steps int
-	Then  Schedule
+	Steps int      // steps of the linear warm-up
+	Then  Schedule // the schedule after it, counted from its end; nil means Constant
 }
 
 // Factor implements Schedule.
