@@ -50,8 +50,8 @@ func CacheDir() (string, error) {
 // Sum is the published checksum of a file, as hex digits: its SHA-256 or, for files whose
 // publisher gave only that, its MD5. When SHA256 is set, MD5 is not used.
 type Sum struct {
-	SHA256 string
-	MD5    string
+	SHA256 string // 64 hex digits, or empty
+	MD5    string // 32 hex digits; checked only when SHA256 is empty
 }
 
 // ChecksumError is a file whose checksum is not the expected one. A download that fails its check

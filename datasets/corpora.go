@@ -118,9 +118,9 @@ func (s Source) PTB() (*WordCorpus, error) {
 // appearance; Vocab.EOS is the id of "<eos>" and Vocab.UNK that of "<unk>" when the text holds it.
 // Use Windows, RandomWindows or Stream on a part for batches.
 type WordCorpus struct {
-	Name               string
-	Vocab              *Vocabulary
-	Train, Valid, Test []int
+	Name               string      // "ptb" for the corpus by name; "words" when loaded from files
+	Vocab              *Vocabulary // the training part's words, "<eos>" included
+	Train, Valid, Test []int       // each part's words as ids, lines ended by Vocab.EOS
 }
 
 // LoadWordCorpus reads a word-level corpus from a training file and, when their paths are not

@@ -25,7 +25,7 @@ const (
 // IDXImages is a set of greyscale images read from an IDX file: N images of Rows×Cols bytes,
 // stored image-major, row-major.
 type IDXImages struct {
-	N, Rows, Cols int
+	N, Rows, Cols int    // images, and the height and width of each
 	Pixels        []byte // N×Rows×Cols
 }
 

@@ -59,11 +59,11 @@ func Opticks() (*Text, error) {
 // occurs, and Vocab.Symbol(i) is that byte as a one-byte string. Tokens is the whole corpus
 // encoded, one id per byte.
 type Text struct {
-	Name   string
-	Vocab  *Vocabulary
-	Tokens []int
-	id     [256]int // id of each byte value, −1 when absent
-	bytes  []byte   // byte value of each id
+	Name   string      // what the text is called (its file's name)
+	Vocab  *Vocabulary // its distinct bytes, in increasing order
+	Tokens []int       // the whole text encoded, one id per byte
+	id     [256]int    // id of each byte value, −1 when absent
+	bytes  []byte      // byte value of each id
 }
 
 // LoadText reads the file at path as a Text named after the file.

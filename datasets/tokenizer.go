@@ -32,8 +32,8 @@ const (
 // with and how text is cut into its symbols. A Tokenizer is not changed by its methods, so one
 // value may serve any number of goroutines.
 type Tokenizer struct {
-	Vocab *Vocabulary
-	Level Level
+	Vocab *Vocabulary // the symbols and their ids
+	Level Level       // how text is cut into symbols: bytes, chars, fields or words
 }
 
 // NewTokenizer returns the tokenizer of vocabulary v cutting text at level.
@@ -55,7 +55,7 @@ func (t *Text) Tokenizer() *Tokenizer { return &Tokenizer{Vocab: t.Vocab, Level:
 // Tokenizers are the tokenizers of a task's inputs and targets; Target is Source where the task
 // predicts the symbols it reads (language models).
 type Tokenizers struct {
-	Source, Target *Tokenizer
+	Source, Target *Tokenizer // of the inputs; of the outputs
 }
 
 // TaskTokenizers returns the tokenizers of a token task from its Info. Sequence-to-sequence tasks

@@ -38,9 +38,9 @@ import (
 // Data is a []float32, []float64 or []int64 holding the elements in row-major order; on writing a
 // []int is accepted too and stored as int64. Shape nil or empty means a scalar (one element).
 type Array struct {
-	Name  string
-	Shape []int
-	Data  any
+	Name  string // the entry's name without ".npy"
+	Shape []int  // dimensions, outermost first; nil or empty for a scalar
+	Data  any    // the elements, row-major: []float32, []float64 or []int64
 }
 
 // Size is the number of elements the shape calls for (1 for a scalar), or -1 when a dimension is

@@ -43,7 +43,7 @@ func DefaultConfig(info datasets.Info) Config {
 
 // Model is an MLP's parameters; it builds graphs for any batch size (train.Model).
 type Model struct {
-	Config Config
+	Config Config // what it was built from
 	store  *nn.Store
 	hidden []*nn.Linear
 	norms  []*nn.BatchNorm
