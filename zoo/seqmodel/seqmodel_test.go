@@ -11,26 +11,19 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/internal/gradcheck"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
-	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
-	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
+	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"gorgonia.org/tensor"
 )
 
-// newModel builds a model of the named cell.
+// newModel builds a model of the named cell with the cell's defaults.
 func newModel(t *testing.T, cell string, cfg seqmodel.Config) *seqmodel.Model {
 	t.Helper()
-	var m *seqmodel.Model
-	var err error
-	switch cell {
-	case "rnn":
-		m, err = rnn.NewModel(cfg, rnn.Config{})
-	case "lstm":
-		m, err = lstm.NewModel(cfg, lstm.DefaultConfig())
-	case "gru":
-		m, err = gru.NewModel(cfg, gru.Config{})
+	c, err := catalog.FindCell(cell)
+	if err != nil {
+		t.Fatal(err)
 	}
+	m, err := c.NewModel(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,10 +181,9 @@ func TestPretrainedReproducesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for cell, load := range map[string]func() (*seqmodel.Model, *seqmodel.PrebuiltRecord, error){
-		"rnn": rnn.Pretrained, "lstm": lstm.Pretrained, "gru": gru.Pretrained,
-	} {
-		m, rec, err := load()
+	for _, c := range catalog.Cells {
+		cell := c.Name
+		m, rec, err := c.Prebuilt()
 		if err != nil {
 			t.Fatal(err)
 		}
