@@ -39,6 +39,28 @@ func post(c *http.Client, url, body string) (int, []byte, error) {
 
 func TestPrebuiltModels(t *testing.T) {
 	_, url := prebuiltServer(t, Options{Pool: 1})
+	resp, err := http.Get(url + "/v1/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Models []Model }
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Model{}
+	for _, m := range list.Models {
+		byName[m.Name] = m
+	}
+	// The figures of the README's table of prebuilt models.
+	for name, want := range map[string]string{"rnn": "validation 2.2046 bits/char", "gru": "validation 2.0514 bits/char",
+		"lstm": "validation 2.1271 bits/char", "transformer": "validation 2.8872 bits/char", "seq2seq": "exact match 1.000 on the 1000 held-out test dates"} {
+		m := byName[name]
+		if m.Validation != want || m.Params < 100000 || m.Task == "" || m.Trained == "" {
+			t.Errorf("GET /v1/models: %s is %+v, want the validation figure %q, its parameter count, task and command", name, m, want)
+		}
+	}
 	code, b, err := post(http.DefaultClient, url+"/v1/translate", `{"model":"seq2seq","input":"Nov 28, 2026","beam":3}`)
 	if err != nil || code != 200 {
 		t.Fatalf("translate: %d %s %v", code, b, err)

@@ -53,6 +53,7 @@ func Prebuilt(name string) (Model, error) {
 		Name:    name,
 		About:   cm.About,
 		Params:  mdl.Store().NumParams(),
+		Task:    taskName(rec.Task),
 		Trained: fmt.Sprintf("%s (%d steps)", rec.Command, rec.Steps),
 	}
 	switch rec.Metric {
@@ -60,6 +61,9 @@ func Prebuilt(name string) (Model, error) {
 		m.Validation = fmt.Sprintf("validation %.4f bits/char", rec.Value)
 	case catalog.MetricExact:
 		m.Validation = fmt.Sprintf("exact match %.3f on the held-out test split", rec.Value)
+		if m.Task == "dates" {
+			m.Validation = fmt.Sprintf("exact match %.3f on the 1000 held-out test dates", rec.Value)
+		}
 	}
 	if m.New, err = inferenceCopies(name, mdl, nil); err != nil {
 		return Model{}, err
@@ -123,6 +127,7 @@ func FromCheckpoint(name, file string) (Model, error) {
 		Name:    name,
 		About:   cm.About,
 		Params:  mdl.Store().NumParams(),
+		Task:    task,
 		Trained: fmt.Sprintf("checkpoint %s: %s on task %s, step %d", file, run.Model, task, meta.Step),
 	}
 	m.Validation = lastValidation(meta)
@@ -155,6 +160,17 @@ func lastValidation(meta train.Meta) string {
 		return fmt.Sprintf("best validation loss %.4f", *meta.BestVal)
 	}
 	return ""
+}
+
+// taskName is the name in a task record ({"task": "opticks", …}); "" if it has none.
+func taskName(raw json.RawMessage) string {
+	var t struct {
+		Name string `json:"task"`
+	}
+	if json.Unmarshal(raw, &t) != nil {
+		return ""
+	}
+	return t.Name
 }
 
 // taskTokenizers returns the tokenizers of the task a checkpoint records, and the task's name.

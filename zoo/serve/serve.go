@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net/http"
 	"sort"
 	"strings"
@@ -58,7 +59,7 @@ type Translation struct {
 	// Ended is false when the decoder wrote the most tokens it may without ending.
 	Ended bool `json:"ended"`
 	// Attention holds one row per output token (OutputTokens) with one weight per input token
-	// (InputTokens): the heatmap of the lecture.
+	// (InputTokens): the heatmap of the lecture. /v1/translate rounds the weights to 6 decimals.
 	Attention [][]float64 `json:"attention"`
 	// InputTokens are the input as the model reads it, one label per column of Attention.
 	InputTokens []string `json:"input_tokens"`
@@ -80,6 +81,8 @@ type Model struct {
 	About string `json:"about,omitempty"`
 	// Params is the model's number of parameters.
 	Params int `json:"params"`
+	// Task is the task the weights were trained on ("opticks", "dates").
+	Task string `json:"task,omitempty"`
 	// Trained says how the weights were made (the training command, or the checkpoint file).
 	Trained string `json:"trained,omitempty"`
 	// Validation is the weights' validation figure, with its unit.
@@ -416,6 +419,11 @@ func (s *Server) translate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.run(w, r, m, func(c any) (any, error) {
 		tr, err := c.(Translator).Translate(req.Input, beam)
+		for _, row := range tr.Attention {
+			for j, w := range row {
+				row[j] = math.Round(w*1e6) / 1e6
+			}
+		}
 		return TranslateResponse{Model: m.Name, Translation: tr}, err
 	})
 }
