@@ -141,12 +141,12 @@ type Options struct {
 // Result is the timing of one workload in one process. The Go side fills the allocation fields;
 // the PyTorch scripts fill Torch, Threads and BLASLibs.
 type Result struct {
-	Workload    string  `json:"workload"`
-	Unit        string  `json:"unit"`
-	UnitsPerS   float64 `json:"units_per_s"`   // PerStep / MedianStepS
-	MedianStepS float64 `json:"median_step_s"` // median over the timed steps
-	Steps       int     `json:"steps"`
-	Warmup      int     `json:"warmup"`
+	Workload    string  `json:"workload"`          // W1 … W6
+	Unit        string  `json:"unit"`              // what UnitsPerS counts: tokens or examples
+	UnitsPerS   float64 `json:"units_per_s"`       // PerStep / MedianStepS
+	MedianStepS float64 `json:"median_step_s"`     // median over the timed steps
+	Steps       int     `json:"steps"`             // timed steps
+	Warmup      int     `json:"warmup"`            // untimed steps before them
 	BuildS      float64 `json:"build_s,omitempty"` // building the model and graph, not timed
 
 	AllocBytesPerStep float64 `json:"alloc_bytes_per_step,omitempty"` // runtime.MemStats.TotalAlloc over the timed steps, per step

@@ -31,44 +31,44 @@ type Stats struct {
 	// AllocBytesPerStep and AllocsPerStep are the medians over rounds of the bytes and objects
 	// the Go heap allocated per timed step (Go side only).
 	AllocBytesPerStep float64 `json:"alloc_bytes_per_step,omitempty"`
-	AllocsPerStep     float64 `json:"allocs_per_step,omitempty"`
+	AllocsPerStep     float64 `json:"allocs_per_step,omitempty"` // see AllocBytesPerStep
 }
 
 // Row is the comparison of one workload.
 type Row struct {
-	Workload string `json:"workload"`
-	Unit     string `json:"unit"`
-	Go       Stats  `json:"go"`
-	Torch    *Stats `json:"torch,omitempty"`
+	Workload string `json:"workload"`        // W1 … W6
+	Unit     string `json:"unit"`            // what the throughputs count: tokens or examples
+	Go       Stats  `json:"go"`              // the Go side
+	Torch    *Stats `json:"torch,omitempty"` // the PyTorch side; nil when it did not run
 	// Ratio is Go's throughput over PyTorch's (present with Torch).
 	Ratio float64 `json:"ratio,omitempty"`
 }
 
 // Env is what the figures depend on: the machine and both sides' libraries and threads.
 type Env struct {
-	BLAS            string   `json:"blas"`                // nn.BLAS of the Go side
-	BLASLibs        []string `json:"blas_libs,omitempty"` // the Go side's BLAS shared libraries (cgo builds)
-	GOMAXPROCS      int      `json:"gomaxprocs"`
+	BLAS            string   `json:"blas"`                           // nn.BLAS of the Go side
+	BLASLibs        []string `json:"blas_libs,omitempty"`            // the Go side's BLAS shared libraries (cgo builds)
+	GOMAXPROCS      int      `json:"gomaxprocs"`                     // of the Go side
 	OpenBLASThreads string   `json:"openblas_num_threads,omitempty"` // of the Go side
-	CPU             string   `json:"cpu"`
-	CPUs            int      `json:"cpus"`
-	GoVersion       string   `json:"go"`
-	Torch           string   `json:"torch,omitempty"`
-	TorchThreads    int      `json:"torch_threads,omitempty"`
-	TorchBLAS       []string `json:"torch_blas,omitempty"`
-	Steps           int      `json:"steps"`
-	Warmup          int      `json:"warmup"`
-	Rounds          int      `json:"rounds"`
+	CPU             string   `json:"cpu"`                            // the processor's model name (CPUModel)
+	CPUs            int      `json:"cpus"`                           // runtime.NumCPU
+	GoVersion       string   `json:"go"`                             // runtime.Version
+	Torch           string   `json:"torch,omitempty"`                // PyTorch's version, when it ran
+	TorchThreads    int      `json:"torch_threads,omitempty"`        // PyTorch's intra-op threads
+	TorchBLAS       []string `json:"torch_blas,omitempty"`           // the BLAS shared libraries PyTorch loaded
+	Steps           int      `json:"steps"`                          // timed steps per round
+	Warmup          int      `json:"warmup"`                         // untimed steps before them
+	Rounds          int      `json:"rounds"`                         // Go–PyTorch pairs per workload
 	// LoadStart and LoadEnd are the machine's 1-minute load average before and after the runs
 	// (from /proc/loadavg; 0 where unknown): above the number of CPUs, the figures are disturbed.
 	LoadStart float64 `json:"load_start"`
-	LoadEnd   float64 `json:"load_end"`
+	LoadEnd   float64 `json:"load_end"` // see LoadStart
 }
 
 // Report is a comparison's header and rows.
 type Report struct {
-	Env  Env   `json:"env"`
-	Rows []Row `json:"rows"`
+	Env  Env   `json:"env"`  // the machine and the libraries
+	Rows []Row `json:"rows"` // one per workload, in the order run
 }
 
 // Comparison runs workloads in child processes: each Go run in a process of its own (a clean heap

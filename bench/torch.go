@@ -48,7 +48,7 @@ type Torch struct {
 	Threads int    // torch.set_num_threads
 	Warmup  int    // untimed steps
 	Steps   int    // timed steps
-	Seed    uint64
+	Seed    uint64 // the scripts' --seed
 	Corpus  string // the Opticks text, for W1, W2 and W5
 }
 
