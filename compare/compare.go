@@ -28,7 +28,7 @@ import (
 
 // Param is one named setting of a run, as written in its CSV row.
 type Param struct {
-	Key, Value string
+	Key, Value string // the CSV column, and the setting as written there
 }
 
 // Spec is one run of an experiment: its place in the experiment's list, a readable identity, the
@@ -53,21 +53,21 @@ func (s Spec) Param(key string) string {
 
 // Metric is one named number a run ends with.
 type Metric struct {
-	Name  string
-	Value float64
+	Name  string  // the CSV column, e.g. "test_mse"
+	Value float64 // the number
 }
 
 // Curve is a named series a run produces: training loss against step, gradient norm against time
 // step.
 type Curve struct {
-	Name string
-	X, Y []float64
+	Name string    // e.g. "train_loss"
+	X, Y []float64 // the points: step, time step or length against the value
 }
 
 // Outcome is what a run produces.
 type Outcome struct {
-	Metrics []Metric
-	Curves  []Curve
+	Metrics []Metric // written to runs.csv
+	Curves  []Curve  // written to curves.csv
 }
 
 // Metric returns the value of the metric name and whether the outcome has it.
@@ -133,7 +133,7 @@ func normalize(o Outcome) Outcome {
 
 // Shard is the slice I of N of an experiment's runs: run k belongs to shard k mod N.
 type Shard struct {
-	I, N int
+	I, N int // this shard's number, from 0, and the number of shards
 }
 
 // All is the whole list of runs as one shard.
@@ -193,8 +193,8 @@ func (o Options) Variant() string {
 
 // Experiment is one claim of the lecture made into runs, a table and plots.
 type Experiment struct {
-	Name   string
-	Title  string
+	Name   string // what `zoo compare NAME` runs, and the folder of its files
+	Title  string // the heading of its section of the report
 	Claim  string // what the lecture says, in its words (translated)
 	Anchor string // the PyTorch reference run of the same configuration, when one exists
 	// Pending, when set, says why the experiment cannot run yet; Runs and Exec are then nil.

@@ -210,8 +210,8 @@ var palette = []color.Color{
 
 // Series is one line of a plot.
 type Series struct {
-	Name string
-	X, Y []float64
+	Name string    // the legend entry
+	X, Y []float64 // the points; a NaN or infinite Y is left out
 }
 
 // linePlot writes a PNG of the series to path. With logY, points that are not positive and finite
