@@ -42,9 +42,9 @@ type Cell interface {
 // biases bias_ih and bias_hh as (1, Gates·H). Gate blocks follow PyTorch's order along the
 // Gates·H axis.
 type Params struct {
-	In, Hidden, Gates  int
-	WeightIH, WeightHH *nn.Tensor
-	BiasIH, BiasHH     *nn.Tensor
+	In, Hidden, Gates  int        // input width, hidden width H, gate blocks (1 RNN, 4 LSTM, 3 GRU)
+	WeightIH, WeightHH *nn.Tensor // (In, Gates·H), (H, Gates·H), both Transposed
+	BiasIH, BiasHH     *nn.Tensor // (1, Gates·H) each
 }
 
 // ParamName joins a module name, a parameter name and a suffix: ParamName("rnn", "weight_ih",
@@ -319,7 +319,7 @@ func (s *Stack) Forward(g *nn.Graph, xs []*G.Node, init [][]*G.Node) ([]*G.Node,
 // (B, H), zero until set. After a run, Carry copies the final state it was told to watch into
 // these inputs, so the next batch continues where the last one stopped (truncated BPTT).
 type State struct {
-	In     [][]*nn.Input
+	In     [][]*nn.Input // [layer][state tensor] (B, H)
 	finals [][]G.Value
 }
 

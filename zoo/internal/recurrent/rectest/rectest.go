@@ -26,18 +26,18 @@ import (
 
 // Net is a stack unrolled over T steps of B sequences in a graph of its own, with the loss above.
 type Net struct {
-	Store  *nn.Store
-	Stack  *recurrent.Stack
-	T, B   int
-	Graph  *nn.Graph
-	Xs     []*nn.Input // T inputs (B, In)
-	State  *recurrent.State
-	Outs   []*G.Node   // top output per step (B, H); nil when the stack is fused
-	All    *G.Node     // every step's top output (T·B, H), time-major
-	Final  [][]*G.Node // final state per layer
-	WOut   *nn.Input   // (T·B, H)
-	WFinal [][]*nn.Input
-	Loss   *G.Node
+	Store  *nn.Store        // the stack's parameters
+	Stack  *recurrent.Stack // the layers under test
+	T, B   int              // steps and sequences
+	Graph  *nn.Graph        // the unrolled network and its loss
+	Xs     []*nn.Input      // T inputs (B, In)
+	State  *recurrent.State // the initial states, fed
+	Outs   []*G.Node        // top output per step (B, H); nil when the stack is fused
+	All    *G.Node          // every step's top output (T·B, H), time-major
+	Final  [][]*G.Node      // final state per layer
+	WOut   *nn.Input        // (T·B, H)
+	WFinal [][]*nn.Input    // loss weights of the final states, [layer][state] (B, H)
+	Loss   *G.Node          // Σ All∘WOut + Σ Final∘WFinal
 
 	allVal, lossVal G.Value
 	finalVal        [][]G.Value
@@ -174,10 +174,10 @@ func (n *Net) GradCheck(samples int, seed uint64) ([]gradcheck.Result, error) {
 
 // Result is what one run of the network computed.
 type Result struct {
-	Loss  float64
-	Out   []float64     // (T·B, H): row t·B+b is step t of sequence b
-	Final [][][]float64 // [layer][state] (B, H)
-	Grads map[string][]float64
+	Loss  float64              // the scalar loss
+	Out   []float64            // (T·B, H): row t·B+b is step t of sequence b
+	Final [][][]float64        // [layer][state] (B, H)
+	Grads map[string][]float64 // gradient of every input and parameter by node name
 }
 
 // Run compiles the graph (differentiated with respect to Wrt when grads is set), runs it once
