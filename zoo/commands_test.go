@@ -39,7 +39,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("command %s: run set %v; only help is answered by dispatch", c.name, c.run != nil)
 		}
 	}
-	for _, want := range []string{"list", "train", "eval", "sample", "translate", "compare", "bench", "help"} {
+	for _, want := range []string{"list", "train", "eval", "sample", "translate", "compare", "bench", "serve", "help"} {
 		if !slices.Contains(commandNames(), want) {
 			t.Errorf("the command table lacks %s", want)
 		}
@@ -112,8 +112,10 @@ func TestModelAndTaskTables(t *testing.T) {
 			t.Errorf("model %s: named %q in the catalog; or no description, constructor, flags or config check", name, m.Name)
 		}
 	}
-	if got := strings.Join(models["lstm"].tasks, ","); !strings.HasPrefix(got, "opticks,text,adding,copy,parity") {
-		t.Errorf("lstm trains on %s", got)
+	for _, tn := range []string{"opticks", "text", "adding", "copy", "parity"} {
+		if !slices.Contains(models["lstm"].tasks, tn) || slices.Contains(models["transformer"].tasks, tn) != taskNamed(tn).isText() {
+			t.Errorf("lstm trains on %v, transformer on %v: %s missing", models["lstm"].tasks, models["transformer"].tasks, tn)
+		}
 	}
 }
 

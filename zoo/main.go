@@ -7,6 +7,7 @@
 //	zoo translate MODEL --input TEXT  decode one input with a seq2seq model, draw its attention, or score a test split
 //	zoo compare EXPERIMENT|all|list   reproduce the lecture's claims: tables, CSV, plots
 //	zoo bench W1…W6|all [--torch]     time training steps of the reference workloads, beside PyTorch
+//	zoo serve [flags]                 serve the models over HTTP: a JSON API (sample, translate) and a web page
 //	zoo help [COMMAND]                flags of a command, with their defaults
 //
 // The subcommands are the table commands in main.go; a model is a command too (`zoo lstm` is
@@ -58,7 +59,7 @@ var commands = []command{
 			func(name string, args []string, stdout, _ io.Writer) error { return translateCmd(name, args, stdout) })},
 	{"compare", "zoo compare EXPERIMENT|all|list", "reproduce the lecture's claims: tables, CSV, plots", compareCmd},
 	{"bench", "zoo bench W1…W6|all [--torch]", "time training steps of the reference workloads, beside PyTorch", benchCmd},
-	// serve: `zoo serve [flags]`, run by serveCmd (serve_cmd.go), has its entry here once it lands.
+	{"serve", "zoo serve [--addr HOST:PORT]", "serve the models over HTTP: a JSON API and a web page", serveCmd},
 	{"help", "zoo help [train|eval]", "every flag of a command, with its default", nil},
 }
 
