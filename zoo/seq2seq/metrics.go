@@ -19,15 +19,15 @@ const (
 
 // LengthScore is the accuracy of the examples of one source length.
 type LengthScore struct {
-	Len      int     `json:"len"`
-	N        int     `json:"n"`
-	Exact    float64 `json:"exact"`
-	TokenAcc float64 `json:"token_acc"`
+	Len      int     `json:"len"`       // source length in tokens
+	N        int     `json:"n"`         // examples of that length
+	Exact    float64 `json:"exact"`     // their exact match, as Scores.Exact
+	TokenAcc float64 `json:"token_acc"` // their token accuracy, as Scores.TokenAcc
 }
 
 // Scores are the figures of one decoding pass over a dataset.
 type Scores struct {
-	N int `json:"n"`
+	N int `json:"n"` // examples decoded
 	// Exact is the fraction of outputs equal to their target (same tokens, then EOS).
 	Exact float64 `json:"exact"`
 	// TokenAcc is the fraction of target positions (EOS included) where the output has the
@@ -41,8 +41,8 @@ type Scores struct {
 
 // Decoded is one example's source, target and output, as ids.
 type Decoded struct {
-	Src, Tgt []int
-	Out      Hypothesis
+	Src, Tgt []int      // the source; the target without EOS
+	Out      Hypothesis // what the search decoded
 }
 
 // A Decoder makes the Stepper that decodes the sources of a batch (only its source fields are

@@ -183,7 +183,7 @@ type attender interface {
 
 // Model is an encoder–decoder's parameters (a train.Model). Graphs of any batch size share them.
 type Model struct {
-	Config Config
+	Config Config // what it was built from
 
 	store          *nn.Store
 	srcEmb, tgtEmb *nn.Embedding

@@ -79,7 +79,7 @@ type StackFunc func(s *nn.Store, name string, in, hidden int) (*recurrent.Stack,
 // Model is a recurrent sequence model's parameters; it builds graphs for any batch size
 // (train.Model).
 type Model struct {
-	Config Config
+	Config Config // what it was built from
 	store  *nn.Store
 	emb    *nn.Embedding
 	stack  *recurrent.Stack
@@ -457,18 +457,18 @@ type Prebuilt struct {
 // ModelConfig is what a checkpoint of a recurrent sequence model records as its configuration:
 // the sequence model's Config and its cell's configuration (the cell package's Config as JSON).
 type ModelConfig struct {
-	Seq  Config          `json:"seq"`
-	Cell json.RawMessage `json:"cell"`
+	Seq  Config          `json:"seq"`  // the sequence model
+	Cell json.RawMessage `json:"cell"` // the cell package's Config
 }
 
 // PrebuiltRecord is the JSON a prebuilt model ships with.
 type PrebuiltRecord struct {
-	Model       string          `json:"model"` // the model's name: rnn, lstm or gru
-	Task        json.RawMessage `json:"task"`  // the task's arguments as the command records them
-	ModelConfig ModelConfig     `json:"model_config"`
-	Command     string          `json:"command"` // the command that trained the weights
-	ValBPC      float64         `json:"val_bpc"` // validation bits per character, as zoo eval reports it
-	Steps       int             `json:"steps"`   // training steps
+	Model       string          `json:"model"`        // the model's name: rnn, lstm or gru
+	Task        json.RawMessage `json:"task"`         // the task's arguments as the command records them
+	ModelConfig ModelConfig     `json:"model_config"` // how to build the model the weights fit
+	Command     string          `json:"command"`      // the command that trained the weights
+	ValBPC      float64         `json:"val_bpc"`      // validation bits per character, as zoo eval reports it
+	Steps       int             `json:"steps"`        // training steps
 }
 
 // LoadPrebuilt decodes the record, including the cell configuration of type C, builds the model
