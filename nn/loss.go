@@ -17,7 +17,7 @@ type tensorLike = tensor.Tensor
 // sequences. It is one op (softmaxCrossEntropy in ops_ce.go) fed integer labels, and
 // NewCrossEntropy and NewMaskedCrossEntropy are the package's one way to build it.
 type CrossEntropy struct {
-	Loss    *G.Node
+	Loss    *G.Node // the scalar loss
 	labels  *Input
 	weights *Input // nil for the plain mean
 	lbuf    []int
@@ -108,7 +108,7 @@ func (h *CrossEntropy) SetMasked(labels []int, weights []float64) error {
 
 // MSE is the mean squared error head: loss = (1/(N·D))·Σ (ŷ − y)², as torch.nn.MSELoss.
 type MSE struct {
-	Loss   *G.Node
+	Loss   *G.Node // the scalar loss
 	target *Input
 }
 
