@@ -18,7 +18,9 @@ import (
 )
 
 // UnknownModelError is a model name that the zoo does not have, or that has no prebuilt weights.
-type UnknownModelError struct{ Name string }
+type UnknownModelError struct {
+	Name string // the name asked for
+}
 
 func (e UnknownModelError) Error() string {
 	return fmt.Sprintf("model %q has no prebuilt weights (prebuilt: %s)", e.Name, strings.Join(PrebuiltNames(), ", "))

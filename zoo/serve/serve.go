@@ -303,14 +303,14 @@ type modelInfo struct {
 
 // Limits are the server's limits on a request, as GET /v1/models reports them.
 type Limits struct {
-	MaxBody        int64   `json:"max_body"`
-	MaxPrime       int     `json:"max_prime"`
-	MaxLength      int     `json:"max_length"`
-	MaxInput       int     `json:"max_input"`
-	MaxBeam        int     `json:"max_beam"`
-	MaxTemperature float64 `json:"max_temperature"`
-	Queue          int     `json:"queue"`
-	TimeoutSeconds float64 `json:"timeout_seconds"`
+	MaxBody        int64   `json:"max_body"`        // Options.MaxBody: bytes of a request body
+	MaxPrime       int     `json:"max_prime"`       // Options.MaxPrime: characters of a prime
+	MaxLength      int     `json:"max_length"`      // Options.MaxLength: characters /v1/sample generates
+	MaxInput       int     `json:"max_input"`       // Options.MaxInput: characters of a translation's input
+	MaxBeam        int     `json:"max_beam"`        // Options.MaxBeam: the widest beam
+	MaxTemperature float64 `json:"max_temperature"` // Options.MaxTemperature: the highest temperature
+	Queue          int     `json:"queue"`           // Options.Queue: requests that may wait per model
+	TimeoutSeconds float64 `json:"timeout_seconds"` // Options.Timeout in seconds
 }
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
@@ -331,29 +331,29 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 // SampleRequest is the body of POST /v1/sample. Length, Temperature and Seed left out take
 // DefaultLength (or Options.MaxLength if lower), DefaultTemperature and DefaultSeed.
 type SampleRequest struct {
-	Model       string   `json:"model"`
-	Prime       string   `json:"prime"`
-	Length      *int     `json:"length,omitempty"`
-	Temperature *float64 `json:"temperature,omitempty"`
-	Seed        *uint64  `json:"seed,omitempty"`
+	Model       string   `json:"model"`                 // a language model's name, as GET /v1/models lists it
+	Prime       string   `json:"prime"`                 // the text the sample continues
+	Length      *int     `json:"length,omitempty"`      // characters to generate
+	Temperature *float64 `json:"temperature,omitempty"` // 0 takes the most likely character; higher is more varied
+	Seed        *uint64  `json:"seed,omitempty"`        // the draws' seed: one seed, one text
 }
 
 // SampleResponse is the answer of POST /v1/sample: the generated text, which follows the prime.
 type SampleResponse struct {
-	Model string `json:"model"`
-	Text  string `json:"text"`
+	Model string `json:"model"` // the model that answered
+	Text  string `json:"text"`  // the generated characters, without the prime
 }
 
 // TranslateRequest is the body of POST /v1/translate. Beam left out (or 0) is DefaultBeam.
 type TranslateRequest struct {
-	Model string `json:"model"`
-	Input string `json:"input"`
-	Beam  int    `json:"beam,omitempty"`
+	Model string `json:"model"`          // an encoder–decoder's name, as GET /v1/models lists it
+	Input string `json:"input"`          // the text to translate
+	Beam  int    `json:"beam,omitempty"` // beam width; 1 is greedy
 }
 
 // TranslateResponse is the answer of POST /v1/translate.
 type TranslateResponse struct {
-	Model string `json:"model"`
+	Model string `json:"model"` // the model that answered
 	Translation
 }
 
@@ -557,7 +557,7 @@ func (s *Server) writeCtxError(w http.ResponseWriter, ctx context.Context, model
 
 // ErrorResponse is the body of every error.
 type ErrorResponse struct {
-	Error string `json:"error"`
+	Error string `json:"error"` // what was wrong, in one line
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
