@@ -50,7 +50,7 @@ func decodeMetrics(sc seq2seq.Scores, bleu bool) train.Metrics {
 // reportsBLEU tells whether a task's decoding figures include BLEU: only the sentence pairs,
 // whose outputs are translations; the synthetic tasks have one right answer, which exact match
 // and token accuracy measure.
-func reportsBLEU(task string) bool { return task == "pairs" }
+func reportsBLEU(task string) bool { return taskNamed(task).bleu }
 
 // decodeProgress is the line `zoo train` prints after decoding the validation split at step:
 // the exact match and the token accuracy of the decode hook's metrics.

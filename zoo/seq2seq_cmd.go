@@ -145,11 +145,15 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	var m *seq2seq.Model
 	var ta taskArgs
 	if *ck == "" {
-		var err error
-		if m, err = seq2seq.Pretrained(); err != nil {
+		p, err := models[name].pretrained()
+		if err != nil {
 			return err
 		}
-		ta = taskArgs{Name: "dates", DataSeed: seq2seq.PretrainedDataSeed}
+		var ok bool
+		if m, ok = p.model.(*seq2seq.Model); !ok {
+			return errors.Errorf("translate: the prebuilt %s is a %T", name, p.model)
+		}
+		ta = p.task
 	} else {
 		rec, err := readRunRecord(*ck, name)
 		if err != nil {
@@ -190,7 +194,7 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 		if *beam > 1 {
 			what = fmt.Sprintf("test (beam %d)", *beam)
 		}
-		printScores(stdout, what, sc, ta.Name == "pairs")
+		printScores(stdout, what, sc, reportsBLEU(ta.Name))
 		if *input == "" {
 			return nil
 		}
