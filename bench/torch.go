@@ -112,7 +112,7 @@ func (t Torch) Check() (string, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", errors.Errorf("--torch: PyTorch does not import under %s (%s); install it with: %s", t.python(), msg, TorchInstall)
+		return "", errors.Errorf("bench.Torch.Check: PyTorch does not import under %s (%s); install it with: %s", t.python(), msg, TorchInstall)
 	}
 	return strings.TrimSpace(string(out)), nil
 }

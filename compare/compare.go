@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/pkg/errors"
 )
 
@@ -144,12 +145,12 @@ var All = Shard{0, 1}
 func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	if !ok {
-		return Shard{}, errors.Errorf("--shard %q: want i/n, e.g. 0/4", s)
+		return Shard{}, nn.BadField("compare.ParseShard(s)", s, "want i/n, e.g. 0/4")
 	}
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return Shard{}, errors.Errorf("--shard %q: want i/n with 0 ≤ i < n", s)
+		return Shard{}, nn.BadField("compare.ParseShard(s)", s, "want i/n with 0 ≤ i < n")
 	}
 	return Shard{i, n}, nil
 }

@@ -160,7 +160,7 @@ func TestReadResultsErrors(t *testing.T) {
 	if err := Complete(e, o, got); err == nil || !strings.Contains(err.Error(), "missing (index 1)") {
 		t.Errorf("incomplete results: err = %v", err)
 	}
-	if _, err := ReadResults(e, Options{Quick: true}, dir); err == nil || !strings.Contains(err.Error(), "--quick must match") {
+	if _, err := ReadResults(e, Options{Quick: true}, dir); err == nil || !strings.Contains(err.Error(), "compare.Options.Quick must match") {
 		t.Errorf("variant mismatch: err = %v", err)
 	}
 	other := t.TempDir()

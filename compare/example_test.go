@@ -23,7 +23,7 @@ func ExampleParseShard() {
 	fmt.Println(err)
 	// Output:
 	//  1 4 7
-	// --shard "3/3": want i/n with 0 ≤ i < n
+	// compare.ParseShard(s) "3/3": want i/n with 0 ≤ i < n
 }
 
 // Every experiment of the report, in the lecture's order.

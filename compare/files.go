@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/pkg/errors"
 )
 
@@ -104,17 +105,17 @@ func curvesCSV(rs []Result) []byte {
 func WriteShard(dir string, e *Experiment, o Options, shard Shard, rs []Result) error {
 	d := filepath.Join(dir, e.Name)
 	if err := os.MkdirAll(d, 0o755); err != nil {
-		return errors.Wrap(err, "--out")
+		return nn.WrapField(err, "compare.WriteShard(dir)", nil)
 	}
 	sortResults(rs)
 	if err := os.WriteFile(filepath.Join(d, "runs"+shard.suffix()+".csv"), runsCSV(rs, o.Variant()), 0o644); err != nil {
-		return errors.Wrap(err, "--out")
+		return nn.WrapField(err, "compare.WriteShard(dir)", nil)
 	}
-	return errors.Wrap(os.WriteFile(filepath.Join(d, "curves"+shard.suffix()+".csv"), curvesCSV(rs), 0o644), "--out")
+	return nn.WrapField(os.WriteFile(filepath.Join(d, "curves"+shard.suffix()+".csv"), curvesCSV(rs), 0o644), "compare.WriteShard(dir)", nil)
 }
 
-// ReadResults reads every result file of e under the given directories (each either the --out
-// directory of the shards or its <experiment> folder): runs*.csv with the curves*.csv beside them.
+// ReadResults reads every result file of e under the given directories (each either the dir of
+// WriteShard or its <experiment> folder): runs*.csv with the curves*.csv beside them.
 // A run found twice must be the same both times.
 func ReadResults(e *Experiment, o Options, dirs ...string) ([]Result, error) {
 	byIndex := map[int]*Result{}
@@ -146,7 +147,7 @@ func ReadResults(e *Experiment, o Options, dirs ...string) ([]Result, error) {
 		}
 	}
 	if files == 0 {
-		return nil, errors.Errorf("--merge %s: no result files of %s (runs*.csv) found", strings.Join(dirs, " "), e.Name)
+		return nil, errors.Errorf("compare.ReadResults(dirs) %s: no result files of %s (runs*.csv) found", strings.Join(dirs, " "), e.Name)
 	}
 	var rs []Result
 	for _, r := range byIndex {
@@ -178,7 +179,7 @@ func readPair(runsPath, curvesPath, variant string) ([]Result, error) {
 			return nil, errors.Errorf("%s:%d: index %q is not a run number", runsPath, line, row[0])
 		}
 		if row[2] != variant {
-			return nil, errors.Errorf("%s:%d: a %s run, but merging the %s variant (--quick must match)", runsPath, line, row[2], variant)
+			return nil, errors.Errorf("%s:%d: a %s run, but merging the %s variant (compare.Options.Quick must match)", runsPath, line, row[2], variant)
 		}
 		seed, err := strconv.ParseUint(row[3], 10, 64)
 		if err != nil {
@@ -235,7 +236,7 @@ func readPair(runsPath, curvesPath, variant string) ([]Result, error) {
 func readCSV(path string) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "--merge")
+		return nil, nn.WrapField(err, "compare.ReadResults(dirs)", nil)
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
@@ -258,14 +259,14 @@ func Complete(e *Experiment, o Options, rs []Result) error {
 		case !ok:
 			missing = append(missing, strconv.Itoa(s.Index))
 		case id != s.ID:
-			return errors.Errorf("%s: run %d is %q in the files but %q in this variant (same --seeds and --quick as the shards?)", e.Name, s.Index, id, s.ID)
+			return errors.Errorf("%s: run %d is %q in the files but %q in this variant (same compare.Options.Seeds and compare.Options.Quick as the shards?)", e.Name, s.Index, id, s.ID)
 		}
 	}
 	if len(missing) > 0 {
 		return errors.Errorf("%s: %d of %d runs missing (index %s): run their shards first", e.Name, len(missing), len(want), strings.Join(missing, ", "))
 	}
 	if len(rs) != len(want) {
-		return errors.Errorf("%s: the files hold %d runs, this variant has %d (same --seeds as the shards?)", e.Name, len(rs), len(want))
+		return errors.Errorf("%s: the files hold %d runs, this variant has %d (same compare.Options.Seeds as the shards?)", e.Name, len(rs), len(want))
 	}
 	return nil
 }
@@ -287,7 +288,7 @@ func Render(dir string, e *Experiment, o Options, rs []Result, link string) (str
 	}
 	md := Section(e, o, body, plots, link+e.Name+"/")
 	if err := os.WriteFile(filepath.Join(d, "table.md"), []byte(Section(e, o, body, plots, "")), 0o644); err != nil {
-		return "", errors.Wrap(err, "--out")
+		return "", nn.WrapField(err, "compare.Render(dir)", nil)
 	}
 	return md, nil
 }

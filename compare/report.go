@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/pkg/errors"
 )
 
@@ -60,8 +61,8 @@ func WriteReport(path string, o Options, out string, sections map[string]string)
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return errors.Wrap(err, "--report")
+			return nn.WrapField(err, "compare.WriteReport(path)", nil)
 		}
 	}
-	return errors.Wrap(os.WriteFile(path, []byte(b.String()), 0o644), "--report")
+	return nn.WrapField(os.WriteFile(path, []byte(b.String()), 0o644), "compare.WriteReport(path)", nil)
 }

@@ -381,11 +381,11 @@ func TestResumeRefusesOtherRun(t *testing.T) {
 	}
 	c.Resume, c.Steps = c.Save, 40
 	c.Batch = 32
-	if _, err := train.Fit(newMLP(t), data, c); err == nil || !strings.Contains(err.Error(), "--batch 16") {
+	if _, err := train.Fit(newMLP(t), data, c); err == nil || !strings.Contains(err.Error(), "train.Config.Batch 16") {
 		t.Errorf("other batch: %v", err)
 	}
 	c.Batch, c.Seed = 16, 77
-	if _, err := train.Fit(newMLP(t), data, c); err == nil || !strings.Contains(err.Error(), "--seed") {
+	if _, err := train.Fit(newMLP(t), data, c); err == nil || !strings.Contains(err.Error(), "train.Config.Seed") {
 		t.Errorf("other seed: %v", err)
 	}
 }
@@ -432,7 +432,7 @@ func TestLogHasNoDuplicatesAfterResume(t *testing.T) {
 	}
 }
 
-// TestUnwritableSaveFailsFirst: a --save under a regular file is refused before any step.
+// TestUnwritableSaveFailsFirst: a Config.Save under a regular file is refused before any step.
 func TestUnwritableSaveFailsFirst(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "file")
@@ -444,7 +444,7 @@ func TestUnwritableSaveFailsFirst(t *testing.T) {
 	steps := 0
 	c.OnEval = func(train.Record) { steps++ }
 	_, err := train.Fit(newMLP(t), spirals(t), c)
-	if err == nil || !strings.Contains(err.Error(), "--save") || steps != 0 {
-		t.Errorf("unwritable --save: %v after %d evaluations", err, steps)
+	if err == nil || !strings.HasPrefix(err.Error(), "train.Config.Save: ") || steps != 0 {
+		t.Errorf("unwritable Config.Save: %v after %d evaluations", err, steps)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/internal/npz"
+	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train/optim"
 	"github.com/pkg/errors"
 )
@@ -115,7 +116,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	}
 	if cfg.Save != "" {
 		if err := CheckWritable(cfg.Save); err != nil {
-			return nil, errors.Wrap(err, "--save")
+			return nil, nn.WrapField(err, "train.Config.Save", nil)
 		}
 	}
 	n := data.Train.Len()
@@ -134,11 +135,11 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 	}
 	solver, err := optim.New(cfg.Optimizer, optim.Options{LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay})
 	if err != nil {
-		return nil, errors.Wrap(err, "--optimizer")
+		return nil, nn.WrapField(err, "train.Config.Optimizer", nil)
 	}
 	sched, err := optim.ParseScheduleEpochs(cfg.Schedule, total, perEpoch)
 	if err != nil {
-		return nil, errors.Wrap(err, "--schedule")
+		return nil, nn.WrapField(err, "train.Config.Schedule", nil)
 	}
 	st, err := newStepper(gs, m, cfg)
 	if err != nil {
@@ -181,11 +182,11 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 		}
 		if cfg.Resume != "" {
 			if err := truncateLog(cfg.LogJSONL, step); err != nil {
-				return nil, errors.Wrap(err, "--log")
+				return nil, nn.WrapField(err, "train.Config.LogJSONL", nil)
 			}
 		}
 		if logf, err = os.OpenFile(cfg.LogJSONL, flags, 0o644); err != nil {
-			return nil, errors.Wrap(err, "--log")
+			return nil, nn.WrapField(err, "train.Config.LogJSONL", nil)
 		}
 		defer logf.Close()
 	}
@@ -216,7 +217,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			return nil, errors.Wrapf(err, "step %d", step)
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, errors.Errorf("step %d: training loss is %v (try a smaller --lr or --clip)", step, loss)
+			return nil, errors.Errorf("step %d: training loss is %v (try a smaller train.Config.LR or train.Config.Clip)", step, loss)
 		}
 		vgs := g.ValueGrads()
 		if gradNorm, err = optim.GlobalNorm(vgs); err != nil {
@@ -240,7 +241,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			return nil, errors.Wrapf(err, "step %d", step)
 		}
 		if err := CheckFinite(m.Store()); err != nil {
-			return nil, errors.Errorf("step %d: after the update %v: the run diverged (try a smaller --lr or --clip)%s", step+1, err, keptNote(cfg.Save, lastSaved))
+			return nil, errors.Errorf("step %d: after the update %v: the run diverged (try a smaller train.Config.LR or train.Config.Clip)%s", step+1, err, keptNote(cfg.Save, lastSaved))
 		}
 		step++
 		res.Losses = append(res.Losses, loss)
@@ -257,7 +258,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 					return nil, errors.Wrapf(err, "step %d: validation", step)
 				}
 				if l := rec.Val["loss"]; math.IsNaN(l) || math.IsInf(l, 0) {
-					return nil, errors.Errorf("step %d: validation loss is %v: the run diverged (try a smaller --lr or --clip)%s", step, l, keptNote(cfg.Save, lastSaved))
+					return nil, errors.Errorf("step %d: validation loss is %v: the run diverged (try a smaller train.Config.LR or train.Config.Clip)%s", step, l, keptNote(cfg.Save, lastSaved))
 				}
 				if rec.Val["loss"] < res.BestVal {
 					res.BestVal, bad = rec.Val["loss"], 0
@@ -274,7 +275,7 @@ func FitGraphs(gs *Graphs, m Model, data Data, cfg Config) (*Result, error) {
 			}
 			if logf != nil {
 				if err := json.NewEncoder(logf).Encode(rec); err != nil {
-					return nil, errors.Wrap(err, "--log")
+					return nil, nn.WrapField(err, "train.Config.LogJSONL", nil)
 				}
 			}
 			if cfg.Save != "" {
@@ -327,18 +328,18 @@ func keptNote(save string, lastSaved int) string {
 // schedule may change (to extend or fine-tune a run).
 func (c Config) sameRun(now Config) error {
 	type field struct {
-		flag    string
+		name    string
 		was, is any
 	}
 	for _, f := range []field{
-		{"--batch", c.Batch, now.Batch},
-		{"--seed", c.Seed, now.Seed},
-		{"--optimizer", c.Optimizer, now.Optimizer},
-		{"--replicas", max(c.Replicas, 1), max(now.Replicas, 1)},
+		{"train.Config.Batch", c.Batch, now.Batch},
+		{"train.Config.Seed", c.Seed, now.Seed},
+		{"train.Config.Optimizer", c.Optimizer, now.Optimizer},
+		{"train.Config.Replicas", max(c.Replicas, 1), max(now.Replicas, 1)},
 		{"sequential order", c.Sequential, now.Sequential},
 	} {
 		if f.was != f.is {
-			return errors.Errorf("the checkpoint was trained with %s %v, this run has %v", f.flag, f.was, f.is)
+			return errors.Errorf("the checkpoint was trained with %s %v, this run has %v", f.name, f.was, f.is)
 		}
 	}
 	return nil
@@ -379,43 +380,44 @@ func truncateLog(path string, step int) error {
 	})
 }
 
-// Check validates the configuration against the data, naming the flag at fault.
+// Check validates the configuration against the data. A bad value is a *nn.FieldError naming
+// the field ("train.Config.Batch 0: must be positive"); a message about two fields names both.
 func (cfg Config) Check(data Data) error {
 	switch {
 	case data.Train == nil || data.Train.Len() == 0:
 		return errors.New("training split is empty")
 	case cfg.Batch <= 0:
-		return errors.Errorf("--batch %d: must be positive", cfg.Batch)
+		return nn.BadField("train.Config.Batch", cfg.Batch, "must be positive")
 	case cfg.Batch > data.Train.Len():
-		return errors.Errorf("--batch %d: larger than the training split (%d examples)", cfg.Batch, data.Train.Len())
+		return nn.BadField("train.Config.Batch", cfg.Batch, "larger than the training split (%d examples)", data.Train.Len())
 	case cfg.Steps <= 0 && cfg.Epochs <= 0:
-		return errors.Errorf("--epochs %d / --steps %d: one must be positive", cfg.Epochs, cfg.Steps)
+		return errors.Errorf("train.Config.Epochs %d / train.Config.Steps %d: one must be positive", cfg.Epochs, cfg.Steps)
 	case cfg.Steps < 0:
-		return errors.Errorf("--steps %d: must not be negative", cfg.Steps)
+		return nn.BadField("train.Config.Steps", cfg.Steps, "must not be negative")
 	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
-		return errors.Errorf("--lr %v: must be a positive number", cfg.LR)
+		return nn.BadField("train.Config.LR", cfg.LR, "must be a positive number")
 	case cfg.Clip < 0:
-		return errors.Errorf("--clip %v: must not be negative", cfg.Clip)
+		return nn.BadField("train.Config.Clip", cfg.Clip, "must not be negative")
 	case cfg.ClipValue < 0:
-		return errors.Errorf("--clip-value %v: must not be negative", cfg.ClipValue)
+		return nn.BadField("train.Config.ClipValue", cfg.ClipValue, "must not be negative")
 	case cfg.Patience < 0:
-		return errors.Errorf("--patience %d: must not be negative", cfg.Patience)
+		return nn.BadField("train.Config.Patience", cfg.Patience, "must not be negative")
 	case cfg.EvalEvery < 0:
-		return errors.Errorf("--eval-every %d: must not be negative", cfg.EvalEvery)
+		return nn.BadField("train.Config.EvalEvery", cfg.EvalEvery, "must not be negative")
 	case cfg.EvalBatch < 0 || cfg.EvalBatch > maxBatch:
-		return errors.Errorf("eval batch %d: must be in [0, %d]", cfg.EvalBatch, maxBatch)
+		return nn.BadField("train.Config.EvalBatch", cfg.EvalBatch, "must be in [0, %d]", maxBatch)
 	case cfg.Steps > maxStep || cfg.Epochs > maxStep:
-		return errors.Errorf("--epochs %d / --steps %d: at most %d", cfg.Epochs, cfg.Steps, int64(maxStep))
+		return errors.Errorf("train.Config.Epochs %d / train.Config.Steps %d: at most %d", cfg.Epochs, cfg.Steps, int64(maxStep))
 	case cfg.Replicas < 0 || cfg.Replicas > maxReplicas:
-		return errors.Errorf("--replicas %d: must be in [1, %d]", cfg.Replicas, maxReplicas)
+		return nn.BadField("train.Config.Replicas", cfg.Replicas, "must be in [1, %d]", maxReplicas)
 	case cfg.Batch%max(cfg.Replicas, 1) != 0:
-		return errors.Errorf("--replicas %d: must divide --batch %d", cfg.Replicas, cfg.Batch)
+		return nn.BadField("train.Config.Replicas", cfg.Replicas, "must divide train.Config.Batch %d", cfg.Batch)
 	case !(cfg.Momentum >= 0 && cfg.Momentum < 1):
-		return errors.Errorf("--momentum %v: must be in [0, 1)", cfg.Momentum)
+		return nn.BadField("train.Config.Momentum", cfg.Momentum, "must be in [0, 1)")
 	case !(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0):
-		return errors.Errorf("--weight-decay %v: must be a non-negative number", cfg.WeightDecay)
+		return nn.BadField("train.Config.WeightDecay", cfg.WeightDecay, "must be a non-negative number")
 	case math.IsNaN(cfg.Clip) || math.IsInf(cfg.Clip, 0) || math.IsNaN(cfg.ClipValue) || math.IsInf(cfg.ClipValue, 0):
-		return errors.Errorf("--clip %v / --clip-value %v: must be finite", cfg.Clip, cfg.ClipValue)
+		return errors.Errorf("train.Config.Clip %v / train.Config.ClipValue %v: must be finite", cfg.Clip, cfg.ClipValue)
 	}
 	return nil
 }

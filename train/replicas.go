@@ -39,7 +39,7 @@ type replica struct {
 func newStepper(gs *Graphs, m Model, cfg Config) (*stepper, error) {
 	r := max(cfg.Replicas, 1)
 	if cfg.Batch%r != 0 {
-		return nil, errors.Errorf("--replicas %d: must divide --batch %d", r, cfg.Batch)
+		return nil, nn.BadField("train.Config.Replicas", r, "must divide train.Config.Batch %d", cfg.Batch)
 	}
 	g, err := gs.Get(cfg.Batch/r, true)
 	if err != nil {
@@ -51,7 +51,7 @@ func newStepper(gs *Graphs, m Model, cfg Config) (*stepper, error) {
 	}
 	rm, ok := m.(Replicable)
 	if !ok {
-		return nil, errors.Errorf("--replicas %d: this model cannot be replicated", r)
+		return nil, nn.BadField("train.Config.Replicas", r, "this model cannot be replicated")
 	}
 	for i := 1; i < r; i++ {
 		copyModel, err := rm.Replica()

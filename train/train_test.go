@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
@@ -180,27 +181,36 @@ func TestEvaluateCoversEveryExample(t *testing.T) {
 	}
 }
 
+// TestConfigErrors: a bad field of the configuration is named in Go terms, as a *nn.FieldError
+// where the message is about one field.
 func TestConfigErrors(t *testing.T) {
 	data := spirals(t)
 	for _, tc := range []struct {
-		edit func(*train.Config)
-		want string
+		edit  func(*train.Config)
+		want  string // what the message says
+		field string // the Field of the *nn.FieldError; "" when the error is not one
 	}{
-		{func(c *train.Config) { c.Batch = 0 }, "--batch"},
-		{func(c *train.Config) { c.Batch = 100000 }, "--batch"},
-		{func(c *train.Config) { c.LR = -1 }, "--lr"},
-		{func(c *train.Config) { c.LR = math.NaN() }, "--lr"},
-		{func(c *train.Config) { c.Steps, c.Epochs = 0, 0 }, "--epochs"},
-		{func(c *train.Config) { c.Optimizer = "adamax" }, "--optimizer"},
-		{func(c *train.Config) { c.Schedule = "cosine:x" }, "--schedule"},
-		{func(c *train.Config) { c.Clip = -1 }, "--clip"},
-		{func(c *train.Config) { c.Resume = "/nonexistent/ck.npz" }, "ck.json"},
+		{func(c *train.Config) { c.Batch = 0 }, "train.Config.Batch 0: must be positive", "train.Config.Batch"},
+		{func(c *train.Config) { c.Batch = 100000 }, "train.Config.Batch 100000: larger than", "train.Config.Batch"},
+		{func(c *train.Config) { c.LR = -1 }, "train.Config.LR -1:", "train.Config.LR"},
+		{func(c *train.Config) { c.LR = math.NaN() }, "train.Config.LR NaN:", "train.Config.LR"},
+		{func(c *train.Config) { c.Steps, c.Epochs = 0, 0 }, "train.Config.Epochs 0 / train.Config.Steps 0:", ""},
+		{func(c *train.Config) { c.Optimizer = "adamax" }, "train.Config.Optimizer: optim: unknown solver \"adamax\"", "train.Config.Optimizer"},
+		{func(c *train.Config) { c.Schedule = "cosine:x" }, "train.Config.Schedule: optim: schedule", "train.Config.Schedule"},
+		{func(c *train.Config) { c.Clip = -1 }, "train.Config.Clip -1:", "train.Config.Clip"},
+		{func(c *train.Config) { c.Replicas = 3 }, "train.Config.Replicas 3: must divide train.Config.Batch 16", "train.Config.Replicas"},
+		{func(c *train.Config) { c.Resume = "/nonexistent/ck.npz" }, "ck.json", ""},
 	} {
 		c := config()
 		tc.edit(&c)
 		_, err := train.Fit(newMLP(t), data, c)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("want an error naming %s, got %v", tc.want, err)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "--") {
+			t.Errorf("want an error saying %q that names no flag, got %v", tc.want, err)
+			continue
+		}
+		var fe *nn.FieldError
+		if errors.As(err, &fe) != (tc.field != "") || fe != nil && fe.Field != tc.field {
+			t.Errorf("%v: FieldError %+v, want one of field %q", err, fe, tc.field)
 		}
 	}
 }
@@ -253,7 +263,7 @@ func TestReplicasMatchOneGraph(t *testing.T) {
 	}
 	c := config()
 	c.Replicas = 3 // does not divide the batch of 16
-	if _, err := train.Fit(m1, data, c); err == nil || !strings.Contains(err.Error(), "--replicas 3") {
+	if _, err := train.Fit(m1, data, c); err == nil || !strings.Contains(err.Error(), "train.Config.Replicas 3") {
 		t.Errorf("3 replicas for a batch of 16: %v", err)
 	}
 }

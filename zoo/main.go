@@ -110,6 +110,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	err = flagTerms(err) // the library names config fields; the user set them by flags
 	fmt.Fprintf(stderr, "zoo: %s\n", oneLine(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) {

@@ -394,7 +394,7 @@ func (m *Model) Greedy(b datasets.Batch) ([]Hypothesis, error) {
 // source fields of b are read.
 func (m *Model) Beam(b datasets.Batch, k int) ([]Hypothesis, error) {
 	if k < 1 {
-		return nil, errors.Errorf("--beam %d: must be at least 1", k)
+		return nil, nn.BadField("seq2seq.Model.Beam(k)", k, "must be at least 1")
 	}
 	s, err := m.NewStepper(b)
 	if err != nil {

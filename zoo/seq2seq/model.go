@@ -134,7 +134,8 @@ func (c Config) decHidden() int {
 	return c.Hidden
 }
 
-// Check validates the configuration, naming the flag at fault.
+// Check validates the configuration. A bad value is a *nn.FieldError naming the field
+// ("seq2seq.Config.Hidden 0: must be positive").
 func (c Config) Check() error {
 	switch {
 	case c.SrcVocab <= 0 || c.TgtVocab <= 0:
@@ -148,29 +149,29 @@ func (c Config) Check() error {
 	case c.MaxTgt < 1 || c.MaxTgt > maxPaddedSteps:
 		return errors.Errorf("seq2seq: longest target %d outside [1, %d]", c.MaxTgt, maxPaddedSteps)
 	case c.Cell != "gru" && c.Cell != "lstm":
-		return errors.Errorf("--cell %q: want gru or lstm", c.Cell)
+		return nn.BadField("seq2seq.Config.Cell", c.Cell, "want gru or lstm")
 	case c.Embed <= 0:
-		return errors.Errorf("--embed %d: must be positive", c.Embed)
+		return nn.BadField("seq2seq.Config.Embed", c.Embed, "must be positive")
 	case c.Hidden <= 0:
-		return errors.Errorf("--hidden %d: must be positive", c.Hidden)
+		return nn.BadField("seq2seq.Config.Hidden", c.Hidden, "must be positive")
 	case c.Layers < 0:
-		return errors.Errorf("--layers %d: must not be negative", c.Layers)
+		return nn.BadField("seq2seq.Config.Layers", c.Layers, "must not be negative")
 	case c.DecHidden < 0 || c.AttnDim < 0:
-		return errors.Errorf("--dec-hidden %d and --attn-dim %d must not be negative", c.DecHidden, c.AttnDim)
+		return errors.Errorf("seq2seq.Config.DecHidden %d and seq2seq.Config.AttnDim %d must not be negative", c.DecHidden, c.AttnDim)
 	case c.TeacherForcing < 0 || c.TeacherForcing > 1:
-		return errors.Errorf("--teacher-forcing %v: outside [0, 1]", c.TeacherForcing)
+		return nn.BadField("seq2seq.Config.TeacherForcing", c.TeacherForcing, "outside [0, 1]")
 	}
 	if err := recurrent.CheckImpl(c.Impl); err != nil {
-		return err
+		return nn.WrapField(err, "seq2seq.Config.Impl", c.Impl)
 	}
 	switch c.Attention {
 	case AttnNone, AttnAdditive, AttnGeneral:
 	case AttnDot:
 		if c.decHidden() != c.MemoryWidth() {
-			return errors.Errorf("--attention dot: the decoder width %d must equal the encoder output's %d", c.decHidden(), c.MemoryWidth())
+			return errors.Errorf("seq2seq.Config.Attention dot: the decoder width %d must equal the encoder output's %d", c.decHidden(), c.MemoryWidth())
 		}
 	default:
-		return errors.Errorf("--attention %q: want none, additive, dot or general", c.Attention)
+		return nn.BadField("seq2seq.Config.Attention", c.Attention, "want none, additive, dot or general")
 	}
 	return nil
 }

@@ -146,7 +146,7 @@ type beamHyp struct {
 // never lowers the returned log-probability.
 func BeamSearch(s Stepper, k int) ([]Hypothesis, error) {
 	if k < 1 {
-		return nil, errors.Errorf("--beam %d: must be at least 1", k)
+		return nil, nn.BadField("seq2seq.BeamSearch(k)", k, "must be at least 1")
 	}
 	n, eos, maxLen, err := checkStepper(s)
 	if err != nil {

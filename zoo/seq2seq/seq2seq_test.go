@@ -352,23 +352,24 @@ func TestScheduledSampling(t *testing.T) {
 	}
 }
 
-// TestConfigErrors: bad configurations are refused with the flag named.
+// TestConfigErrors: bad configurations are refused with the field named.
 func TestConfigErrors(t *testing.T) {
 	_, info := listBatch(t, 1, 1)
 	for _, c := range []struct {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Attention = "cosine" }, "--attention"},
-		{func(c *Config) { c.Cell = "rnn" }, "--cell"},
-		{func(c *Config) { c.Attention, c.DecHidden = AttnDot, 5 }, "--attention dot"},
+		{func(c *Config) { c.Attention = "cosine" }, `seq2seq.Config.Attention "cosine": want none, additive, dot or general`},
+		{func(c *Config) { c.Cell = "rnn" }, `seq2seq.Config.Cell "rnn": want gru or lstm`},
+		{func(c *Config) { c.Attention, c.DecHidden = AttnDot, 5 }, "seq2seq.Config.Attention dot: the decoder width 5"},
 		{func(c *Config) { c.MaxSrc = 300 }, "longest source"},
-		{func(c *Config) { c.TeacherForcing = 2 }, "--teacher-forcing"},
+		{func(c *Config) { c.TeacherForcing = 2 }, "seq2seq.Config.TeacherForcing 2: outside [0, 1]"},
+		{func(c *Config) { c.Impl = "cudnn" }, `seq2seq.Config.Impl "cudnn": want fused or graph`},
 	} {
 		cfg := Config{Cell: "gru", Embed: 3, Hidden: 4, Bidirectional: true, Attention: AttnAdditive}.FromInfo(info, 5, 6)
 		c.edit(&cfg)
-		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("error %v, want one naming %q", err, c.want)
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "--") {
+			t.Errorf("error %v, want one saying %q and naming no flag", err, c.want)
 		}
 	}
 }

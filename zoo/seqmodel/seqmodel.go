@@ -98,22 +98,22 @@ type Model struct {
 func New(cfg Config, newStack StackFunc) (*Model, error) {
 	switch {
 	case cfg.Hidden <= 0:
-		return nil, errors.Errorf("--hidden %d: must be positive", cfg.Hidden)
+		return nil, nn.BadField("seqmodel.Config.Hidden", cfg.Hidden, "must be positive")
 	case cfg.T <= 0:
-		return nil, errors.Errorf("--bptt %d: must be positive", cfg.T)
+		return nil, nn.BadField("seqmodel.Config.T", cfg.T, "must be positive")
 	case cfg.T > 255*256:
-		return nil, errors.Errorf("--bptt %d: at most %d steps", cfg.T, 255*256)
+		return nil, nn.BadField("seqmodel.Config.T", cfg.T, "at most %d steps", 255*256)
 	case cfg.Dropout < 0 || cfg.Dropout >= 1:
-		return nil, errors.Errorf("--dropout %v: outside [0, 1)", cfg.Dropout)
+		return nil, nn.BadField("seqmodel.Config.Dropout", cfg.Dropout, "outside [0, 1)")
 	case cfg.Vocab <= 0 && cfg.Dim <= 0:
 		return nil, errors.New("seqmodel: the task has neither tokens nor features")
 	case cfg.Vocab > 0 && cfg.Embed <= 0:
-		return nil, errors.Errorf("--embed %d: must be positive", cfg.Embed)
+		return nil, nn.BadField("seqmodel.Config.Embed", cfg.Embed, "must be positive")
 	case !cfg.Regression && cfg.Classes <= 0:
 		return nil, errors.New("seqmodel: the task has no classes")
 	}
 	if err := recurrent.CheckImpl(cfg.Impl); err != nil {
-		return nil, err
+		return nil, nn.WrapField(err, "seqmodel.Config.Impl", cfg.Impl)
 	}
 	dt := tensor.Float32
 	if cfg.Float64 {
@@ -308,7 +308,7 @@ func (m *Model) feedInputs(u *unrolled, n, T int) func(datasets.Batch) error {
 	}
 	return func(b datasets.Batch) error {
 		if b.T != T {
-			return errors.Errorf("seqmodel: batch of %d steps, the graph is unrolled for %d (--bptt)", b.T, T)
+			return errors.Errorf("seqmodel: batch of %d steps, the graph is unrolled for %d (seqmodel.Config.T)", b.T, T)
 		}
 		if u.tokens != nil && len(b.Tokens) != n*T {
 			return errors.Errorf("seqmodel: batch has %d tokens, want %d", len(b.Tokens), n*T)
@@ -379,10 +379,10 @@ func (m *Model) NewSampler() (*Sampler, error) {
 // softmax(logits/temperature) with rng; temperature 0 takes the most likely token.
 func (s *Sampler) Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error) {
 	if len(prime) == 0 {
-		return nil, errors.New("--prime: at least one character is needed")
+		return nil, nn.BadField("seqmodel.Sampler.Generate(prime)", nil, "at least one character is needed")
 	}
 	if temperature < 0 || math.IsNaN(temperature) {
-		return nil, errors.Errorf("--temperature %v: must not be negative", temperature)
+		return nil, nn.BadField("seqmodel.Sampler.Generate(temperature)", temperature, "must not be negative")
 	}
 	if err := s.u.state.Zero(); err != nil {
 		return nil, err
@@ -402,7 +402,7 @@ func (s *Sampler) Generate(prime []int, n int, temperature float64, rng *rand.Ra
 	var err error
 	for _, tok := range prime {
 		if logits, err = step(tok); err != nil {
-			return nil, errors.Wrap(err, "--prime")
+			return nil, nn.WrapField(err, "seqmodel.Sampler.Generate(prime)", nil)
 		}
 	}
 	out := make([]int, 0, n)

@@ -134,9 +134,9 @@ func NewSeq2Seq(cfg Seq2SeqConfig) (*Seq2Seq, error) {
 	case cfg.SrcVocab <= 0 || cfg.TgtVocab <= 0:
 		return nil, errors.Errorf("transformer: vocabularies of %d and %d tokens", cfg.SrcVocab, cfg.TgtVocab)
 	case cfg.MaxSrc <= 0 || cfg.MaxTgt <= 0 || cfg.MaxSrc > 255 || cfg.MaxTgt > 255:
-		return nil, errors.Errorf("--bptt: source and target lengths %d and %d must lie in 1…255", cfg.MaxSrc, cfg.MaxTgt)
+		return nil, errors.Errorf("transformer.Seq2SeqConfig.MaxSrc/MaxTgt: source and target lengths %d and %d must lie in 1…255", cfg.MaxSrc, cfg.MaxTgt)
 	case cfg.Layers <= 0:
-		return nil, errors.Errorf("--layers %d: must be positive", cfg.Layers)
+		return nil, nn.BadField("transformer.Seq2SeqConfig.Layers", cfg.Layers, "must be positive")
 	case cfg.BOS < 0 || cfg.BOS >= cfg.TgtVocab || cfg.EOS < 0 || cfg.EOS >= cfg.TgtVocab:
 		return nil, errors.Errorf("transformer: BOS %d / EOS %d outside the target vocabulary of %d", cfg.BOS, cfg.EOS, cfg.TgtVocab)
 	}
@@ -504,7 +504,7 @@ func (m *Seq2Seq) Greedy(b datasets.Batch) (out [][]int, att [][][]float64, err 
 // a wider beam never scores lower; k = 1 is Greedy.
 func (m *Seq2Seq) Beam(b datasets.Batch, k int) ([]seq2seq.Hypothesis, error) {
 	if k < 1 {
-		return nil, errors.Errorf("--beam %d: must be at least 1", k)
+		return nil, nn.BadField("transformer.Seq2Seq.Beam(k)", k, "must be at least 1")
 	}
 	s, err := m.NewStepper(b)
 	if err != nil {

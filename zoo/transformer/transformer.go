@@ -68,30 +68,31 @@ func W5(vocab int, seed uint64) Config {
 		Positions: "learned", InitStd: 0.02, Seed: seed}
 }
 
-// Check validates the configuration, naming the command-line flag of a bad value.
+// Check validates the configuration. A bad value is a *nn.FieldError naming the field
+// ("transformer.Config.D 0: must be positive").
 func (c Config) Check() error {
 	switch {
 	case c.Vocab <= 0:
 		return errors.Errorf("transformer: vocabulary of %d tokens, must be positive", c.Vocab)
 	case c.Context <= 0:
-		return errors.Errorf("--bptt %d: the context must be positive", c.Context)
+		return nn.BadField("transformer.Config.Context", c.Context, "the context must be positive")
 	case c.D <= 0:
-		return errors.Errorf("--d-model %d: must be positive", c.D)
+		return nn.BadField("transformer.Config.D", c.D, "must be positive")
 	case c.Heads <= 0 || c.D%c.Heads != 0:
-		return errors.Errorf("--heads %d: must be positive and divide --d-model %d", c.Heads, c.D)
+		return nn.BadField("transformer.Config.Heads", c.Heads, "must be positive and divide transformer.Config.D %d", c.D)
 	case c.Layers <= 0:
-		return errors.Errorf("--layers %d: must be positive", c.Layers)
+		return nn.BadField("transformer.Config.Layers", c.Layers, "must be positive")
 	case c.FF <= 0:
-		return errors.Errorf("--ff %d: must be positive", c.FF)
+		return nn.BadField("transformer.Config.FF", c.FF, "must be positive")
 	case c.Dropout < 0 || c.Dropout >= 1 || math.IsNaN(c.Dropout):
-		return errors.Errorf("--dropout %v: outside [0, 1)", c.Dropout)
+		return nn.BadField("transformer.Config.Dropout", c.Dropout, "outside [0, 1)")
 	case c.Positions != "learned" && c.Positions != "sinusoidal":
-		return errors.Errorf("--positions %q: want learned or sinusoidal", c.Positions)
+		return nn.BadField("transformer.Config.Positions", c.Positions, "want learned or sinusoidal")
 	case c.InitStd < 0 || math.IsNaN(c.InitStd) || math.IsInf(c.InitStd, 0):
-		return errors.Errorf("--init-std %v: must be a finite number ≥ 0", c.InitStd)
+		return nn.BadField("transformer.Config.InitStd", c.InitStd, "must be a finite number ≥ 0")
 	}
 	if _, err := nn.FeedForwardActivation(c.Activation); err != nil {
-		return errors.Wrapf(err, "--activation %q", c.Activation)
+		return nn.WrapField(err, "transformer.Config.Activation", c.Activation)
 	}
 	return nil
 }
@@ -396,7 +397,7 @@ func (m *LM) build(n int, train, keepWeights bool) (*nn.Graph, *lmGraph, error) 
 	g.SetOutputs(ce.Loss, h.logits)
 	g.OnFeed(func(b datasets.Batch) error {
 		if b.T != T || len(b.Tokens) != n*T || len(b.Targets) != n*T {
-			return errors.Errorf("transformer: batch of %d windows of %d steps (%d tokens, %d targets); the model reads windows of %d (--bptt)",
+			return errors.Errorf("transformer: batch of %d windows of %d steps (%d tokens, %d targets); the model reads windows of %d (transformer.Config.Context)",
 				b.N, b.T, len(b.Tokens), len(b.Targets), T)
 		}
 		if err := h.tokens.Set(b.Tokens); err != nil {
@@ -493,13 +494,13 @@ func (gen *Generator) run(seq []int) ([]float64, error) {
 // softmax(logits/temperature) with rng; temperature 0 takes the most likely token.
 func (gen *Generator) Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error) {
 	if len(prime) == 0 {
-		return nil, errors.New("--prime: at least one character is needed")
+		return nil, nn.BadField("transformer.Generator.Generate(prime)", nil, "at least one character is needed")
 	}
 	if temperature < 0 || math.IsNaN(temperature) {
-		return nil, errors.Errorf("--temperature %v: must not be negative", temperature)
+		return nil, nn.BadField("transformer.Generator.Generate(temperature)", temperature, "must not be negative")
 	}
 	if n < 0 {
-		return nil, errors.Errorf("--len %d: must not be negative", n)
+		return nil, nn.BadField("transformer.Generator.Generate(n)", n, "must not be negative")
 	}
 	if temperature > 0 && rng == nil {
 		return nil, errors.New("transformer: sampling at a positive temperature needs a generator")

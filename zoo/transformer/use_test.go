@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"bytes"
+	"errors"
 	"image/png"
 	"math"
 	"slices"
@@ -74,10 +75,10 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 	m := tinyLM(t, nil)
-	if _, err := m.Generate(nil, 3, 1, nil); err == nil || !strings.Contains(err.Error(), "--prime") {
+	if _, err := m.Generate(nil, 3, 1, nil); err == nil || !strings.Contains(err.Error(), "Generate(prime): at least one") {
 		t.Errorf("empty prime: error %v", err)
 	}
-	if _, err := m.Generate([]int{1}, 3, -1, nil); err == nil || !strings.Contains(err.Error(), "--temperature") {
+	if _, err := m.Generate([]int{1}, 3, -1, nil); err == nil || !strings.Contains(err.Error(), "Generate(temperature) -1: must not be negative") {
 		t.Errorf("negative temperature: error %v", err)
 	}
 	if _, err := m.Generate([]int{99}, 3, 0, nil); err == nil || !strings.Contains(err.Error(), "vocabulary") {
@@ -145,23 +146,25 @@ func TestAttentionMaps(t *testing.T) {
 	}
 }
 
-// TestConfigErrors checks that bad configurations name their flag.
+// TestConfigErrors checks that a bad configuration is a *nn.FieldError naming its field.
 func TestConfigErrors(t *testing.T) {
-	for flag, mod := range map[string]func(*Config){
-		"--heads":      func(c *Config) { c.Heads = 3 },
-		"--d-model":    func(c *Config) { c.D = 0 },
-		"--layers":     func(c *Config) { c.Layers = 0 },
-		"--ff":         func(c *Config) { c.FF = -1 },
-		"--dropout":    func(c *Config) { c.Dropout = 1 },
-		"--positions":  func(c *Config) { c.Positions = "rotary" },
-		"--activation": func(c *Config) { c.Activation = "swish" },
-		"--init-std":   func(c *Config) { c.InitStd = -1 },
-		"--bptt":       func(c *Config) { c.Context = 0 },
+	for field, mod := range map[string]func(*Config){
+		"Heads":      func(c *Config) { c.Heads = 3 },
+		"D":          func(c *Config) { c.D = 0 },
+		"Layers":     func(c *Config) { c.Layers = 0 },
+		"FF":         func(c *Config) { c.FF = -1 },
+		"Dropout":    func(c *Config) { c.Dropout = 1 },
+		"Positions":  func(c *Config) { c.Positions = "rotary" },
+		"Activation": func(c *Config) { c.Activation = "swish" },
+		"InitStd":    func(c *Config) { c.InitStd = -1 },
+		"Context":    func(c *Config) { c.Context = 0 },
 	} {
 		c := W5(10, 1)
 		mod(&c)
-		if _, err := New(c); err == nil || !strings.Contains(err.Error(), flag) {
-			t.Errorf("%s: error %v", flag, err)
+		_, err := New(c)
+		var fe *nn.FieldError
+		if !errors.As(err, &fe) || fe.Field != "transformer.Config."+field || !strings.HasPrefix(err.Error(), fe.Field+" ") {
+			t.Errorf("%s: error %v", field, err)
 		}
 	}
 }

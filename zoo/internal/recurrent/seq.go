@@ -10,7 +10,7 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Implementations of a stack, Stack.Impl and the --impl flags.
+// Implementations of a stack: the values of Stack.Impl and of the Impl fields of the model configs.
 const (
 	// ImplFused runs each layer over the whole sequence as one node (the default).
 	ImplFused = "fused"
@@ -18,13 +18,14 @@ const (
 	ImplGraph = "graph"
 )
 
-// CheckImpl accepts "", "fused" and "graph" ("" is fused).
+// CheckImpl accepts "", "fused" and "graph" ("" is fused). Its error says what it wants; the
+// caller names the field that held impl (nn.WrapField).
 func CheckImpl(impl string) error {
 	switch impl {
 	case "", ImplFused, ImplGraph:
 		return nil
 	}
-	return errors.Errorf("--impl %q: want fused or graph", impl)
+	return errors.New("want fused or graph")
 }
 
 // SeqOptions selects how Sequence runs a layer.
