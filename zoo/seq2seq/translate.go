@@ -7,6 +7,11 @@ import (
 	"github.com/pkg/errors"
 )
 
+// MaxBeam is the widest beam TranslateWith takes. BeamSearch of width k decodes k(k+1)/2 rows
+// at once (2,080 at 64: the prebuilt model's step graph then holds about 90 MB of attention
+// memory).
+const MaxBeam = 64
+
 // Translation is one input translated by a model.
 type Translation struct {
 	// Output is the translated text (without EOS), its symbols joined as the target tokenizer
@@ -38,14 +43,15 @@ type Searcher interface {
 // TranslateWith translates input with the model s: it encodes input with tt.Source, decodes it by
 // BeamSearch of width beam (1 is GreedySearch) over s's Stepper, and decodes the best hypothesis
 // with tt.Target. maxSrc is the longest input s reads, in symbols. An input symbol outside the
-// vocabulary is an error naming it and its position (a *datasets.InputError); so are an empty or
-// too long input and beam < 1. Model.Translate and the transformer's Translate call it.
+// vocabulary is an error naming it and its position (a *datasets.InputError); an empty or too
+// long input and a beam outside [1, MaxBeam] are errors too. Model.Translate and the
+// transformer's Translate call it.
 func TranslateWith(s Searcher, tt datasets.Tokenizers, maxSrc int, input string, beam int) (Translation, error) {
 	if tt.Source == nil || tt.Target == nil || tt.Source.Vocab == nil || tt.Target.Vocab == nil {
 		return Translation{}, errors.New("translate: the model has no Tokenizers (set them to the vocabularies of the task it was trained on)")
 	}
-	if beam < 1 {
-		return Translation{}, errors.Errorf("translate: beam %d: must be at least 1", beam)
+	if beam < 1 || beam > MaxBeam {
+		return Translation{}, errors.Errorf("translate: beam %d: must be in [1, %d]", beam, MaxBeam)
 	}
 	ids, err := tt.Source.Encode(input)
 	if err != nil {

@@ -101,6 +101,7 @@ func TestTranslateErrors(t *testing.T) {
 		want  string
 	}{
 		{"12 March 1998", 0, "beam 0"},
+		{"12 March 1998", seq2seq.MaxBeam + 1, "beam 65"},
 		{"", 1, "at least one symbol"},
 		{strings.Repeat("1", 30), 1, "30 symbols"},
 	} {

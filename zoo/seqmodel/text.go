@@ -10,6 +10,10 @@ import (
 	"github.com/pkg/errors"
 )
 
+// MaxSampleLength is the most symbols one Sample call generates (Sample's n): a million, about a
+// minute of a character model on one core.
+const MaxSampleLength = 1 << 20
+
 // textState is what Sample keeps between calls: its one-step graph, and the lock that lets one
 // call at a time run it.
 type textState struct {
@@ -26,8 +30,8 @@ type textState struct {
 // The model's Tokenizer encodes prime and decodes the draws: Pretrained models carry theirs; a
 // model built from a Config needs it set (datasets.TaskTokenizers of the task it was trained on,
 // or datasets.OpticksTokenizer). A character of prime outside the vocabulary is an error naming
-// it and its position (a *datasets.InputError); so are an empty prime, n < 0 and a negative or
-// non-finite temperature.
+// it and its position (a *datasets.InputError); an empty prime, n outside [0, MaxSampleLength]
+// and a negative or non-finite temperature are errors too.
 //
 // Sample is safe for concurrent use: calls on one model take turns on its one-step graph, which
 // the model builds on the first call and keeps. For samples in parallel, give each goroutine a
@@ -40,8 +44,8 @@ func (m *Model) Sample(prime string, n int, temperature float64, seed uint64) (s
 	case tok.Vocab.Size() != m.Config.Vocab || tok.Vocab.Size() != m.Config.Classes:
 		return "", errors.Errorf("sample: the Tokenizer's %d symbols do not match the model's %d inputs and %d outputs",
 			tok.Vocab.Size(), m.Config.Vocab, m.Config.Classes)
-	case n < 0:
-		return "", errors.Errorf("sample: length %d: must not be negative", n)
+	case n < 0 || n > MaxSampleLength:
+		return "", errors.Errorf("sample: length %d: must be in [0, %d]", n, MaxSampleLength)
 	case !(temperature >= 0) || math.IsInf(temperature, 0):
 		return "", errors.Errorf("sample: temperature %v: must be a finite number ≥ 0", temperature)
 	}

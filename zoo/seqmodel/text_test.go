@@ -156,6 +156,7 @@ func TestSampleErrors(t *testing.T) {
 	}{
 		{"", 10, 1, "prime"},
 		{"The", -1, 1, "length -1"},
+		{"The", seqmodel.MaxSampleLength + 1, 1, "length 1048577"},
 		{"The", 10, -0.5, "temperature -0.5"},
 		{"The", 10, math.NaN(), "temperature NaN"},
 		{"The", 10, math.Inf(1), "temperature +Inf"},

@@ -7,6 +7,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/pkg/errors"
 )
 
@@ -27,7 +28,8 @@ type textState struct {
 // The model's Tokenizer encodes prime and decodes the draws: Pretrained sets it; a model built
 // from a Config needs it set (datasets.TaskTokenizers of its task, or datasets.OpticksTokenizer).
 // A character of prime outside the vocabulary is an error naming it and its position (a
-// *datasets.InputError); so are an empty prime, n < 0 and a negative or non-finite temperature.
+// *datasets.InputError); an empty prime, n outside [0, seqmodel.MaxSampleLength] and a negative
+// or non-finite temperature are errors too.
 //
 // Sample is safe for concurrent use with other Sample calls: they take turns on a generator the
 // model keeps for them (not Generate's, which is not safe for concurrent use). For samples in
@@ -39,8 +41,8 @@ func (m *LM) Sample(prime string, n int, temperature float64, seed uint64) (stri
 		return "", errors.New("sample: the model has no Tokenizer (set it to the vocabulary of the task it was trained on)")
 	case tok.Vocab.Size() != m.Config.Vocab:
 		return "", errors.Errorf("sample: the Tokenizer's %d symbols do not match the model's vocabulary of %d", tok.Vocab.Size(), m.Config.Vocab)
-	case n < 0:
-		return "", errors.Errorf("sample: length %d: must not be negative", n)
+	case n < 0 || n > seqmodel.MaxSampleLength:
+		return "", errors.Errorf("sample: length %d: must be in [0, %d]", n, seqmodel.MaxSampleLength)
 	case !(temperature >= 0) || math.IsInf(temperature, 0):
 		return "", errors.Errorf("sample: temperature %v: must be a finite number ≥ 0", temperature)
 	}
@@ -95,7 +97,7 @@ type translateLock struct{ sync.Mutex }
 // Seq2SeqConfig or loaded from a checkpoint needs them set (datasets.TaskTokenizers of its task's
 // Info, or seq2seq.DateTokenizers for the date task). An input symbol outside the vocabulary is
 // an error naming it and its position (a *datasets.InputError); so are an empty input, one longer
-// than MaxSrc symbols and beam < 1.
+// than MaxSrc symbols and a beam outside [1, seq2seq.MaxBeam].
 //
 // Translate is safe for concurrent use with other Translate calls on the model: they take turns
 // on its decoding graphs. Greedy, Beam, NewStepper and ExactMatch share those graphs and must not
