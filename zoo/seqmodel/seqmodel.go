@@ -50,6 +50,10 @@ type Config struct {
 	Carry      bool    `json:"carry"`      // truncated BPTT: carry the state between training batches
 	Float64    bool    `json:"float64"`    // float64 instead of float32
 	Seed       uint64  `json:"seed"`       // initialisation
+	// InitUniform, when positive, redraws every parameter from U(−InitUniform, InitUniform) once
+	// the layers are built (Zaremba et al. 2014 use 0.1 for every weight and bias alike); 0 keeps
+	// the layers' own initialisation.
+	InitUniform float64 `json:"init_uniform,omitempty"`
 	// Impl is how the recurrent layers run: "fused" (or "", as in records written before the
 	// field existed), one node per layer over the whole sequence, or "graph", the per-formula
 	// steps of the cells. Parameters are the same either way.
@@ -111,6 +115,8 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 		return nil, nn.BadField("seqmodel.Config.Embed", cfg.Embed, "must be positive")
 	case !cfg.Regression && cfg.Classes <= 0:
 		return nil, errors.New("seqmodel: the task has no classes")
+	case !(cfg.InitUniform >= 0) || math.IsInf(cfg.InitUniform, 0):
+		return nil, nn.BadField("seqmodel.Config.InitUniform", cfg.InitUniform, "must be a finite number ≥ 0")
 	}
 	if err := recurrent.CheckImpl(cfg.Impl); err != nil {
 		return nil, nn.WrapField(err, "seqmodel.Config.Impl", cfg.Impl)
@@ -138,6 +144,9 @@ func New(cfg Config, newStack StackFunc) (*Model, error) {
 	}
 	if m.out, err = nn.NewLinear(m.store, "decoder", cfg.Hidden, outs, true); err != nil {
 		return nil, err
+	}
+	if cfg.InitUniform > 0 {
+		initUniform(m.store, cfg.InitUniform, cfg.Seed)
 	}
 	return m, nil
 }
