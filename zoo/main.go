@@ -10,9 +10,10 @@
 //	zoo serve [flags]                 serve the models over HTTP: a JSON API (sample, translate) and a web page
 //	zoo help [COMMAND]                flags of a command, with their defaults
 //
-// The subcommands are the table commands in main.go; a model is a command too (`zoo lstm` is
-// `zoo train lstm`). Run `zoo train MODEL --help` for every flag. Bad input prints one line and exits with status 2;
-// a failure while running exits with status 1; an internal error (a bug) with status 3.
+// These are the commands of the table in main.go (a test holds this list to it); a model's name
+// is a command too: `zoo lstm` is `zoo train lstm`. Run `zoo train MODEL --help` for every flag.
+// Bad input prints one line and exits with status 2; a failure while running exits with status
+// 1; an internal error (a bug) with status 3.
 package main
 
 import (
