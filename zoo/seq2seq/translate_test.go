@@ -2,6 +2,7 @@ package seq2seq_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -201,5 +202,27 @@ func TestTranslateTokenizersFromTask(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) || got.Output != "2026-11-28" {
 		t.Errorf("from the task's tokenizers %q (%v), prebuilt %q (%v)", got.Output, got.Score, want.Output, want.Score)
+	}
+}
+
+// BenchmarkTranslate is one Translate of a date by the prebuilt model, greedy and with a beam of
+// 4 (the graphs of each row count built before the timer).
+func BenchmarkTranslate(b *testing.B) {
+	m, err := seq2seq.Pretrained()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, k := range []int{1, 4} {
+		b.Run(fmt.Sprintf("beam%d", k), func(b *testing.B) {
+			if _, err := m.Translate("saturday, november 28, 2026", k); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Translate("saturday, november 28, 2026", k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -217,3 +217,34 @@ func TestSampleConcurrent(t *testing.T) {
 		t.Error("a clone shares the model's parameters")
 	}
 }
+
+// BenchmarkSample is one Sample of 200 characters after a prime of 4 from the prebuilt LSTM (the
+// one-step graph built once, before the timer).
+func BenchmarkSample(b *testing.B) {
+	m, _, err := lstm.Pretrained()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Sample("The ", 1, 0.8, 1); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Sample("The ", 200, 0.8, uint64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClone is one Clone of the prebuilt LSTM.
+func BenchmarkClone(b *testing.B) {
+	m, _, err := lstm.Pretrained()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Clone(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
