@@ -33,6 +33,7 @@ var flagNames = map[string]string{
 	"seqmodel.Config.Embed":                  "--embed",
 	"seqmodel.Config.Hidden":                 "--hidden",
 	"seqmodel.Config.Impl":                   "--impl",
+	"seqmodel.Config.InitUniform":            "--init-uniform",
 	"seqmodel.Config.T":                      "--bptt",
 	"seqmodel.Sampler.Generate(prime)":       "--prime",
 	"seqmodel.Sampler.Generate(temperature)": "--temperature",

@@ -42,6 +42,7 @@ const (
 	textTask                      // a character-level language model of a text
 	generatedTask                 // generated sequences of --bptt steps, labelled per sequence or per step
 	pairTask                      // source and target sequences, scored by decoding (the seq2seq models)
+	wordTask                      // a word-level language model of a corpus (perplexity per word)
 )
 
 // symbolStyle is how a pair task writes its sources and targets, and reads a user's input.
@@ -111,6 +112,11 @@ var tasks = []task{
 	textCorpus("opticks", "character-level language model of Newton's Opticks, shipped with Go (90% train / 10% validation)",
 		func(taskArgs) (*datasets.Text, error) { return datasets.Opticks() }),
 	textCorpus("text", "character-level language model of any UTF-8 text: --data FILE (last 10% for validation)", loadTextFile),
+	textCorpus("shakespeare", "character-level language model of Karpathy's tiny-shakespeare (1,115,394 characters), downloaded into the cache on first use, SHA-256 checked (90% train / 10% validation)", loadShakespeare),
+
+	// Words (rnn, lstm, gru, transformer).
+	{name: "ptb", about: "word-level Penn Treebank of Mikolov/Zaremba (10,000 words), downloaded into the cache on first use, checksums checked; word-level perplexity; the recurrent models' defaults are the \"small\" LSTM of Zaremba et al. 2014 (2×200, 20 steps, SGD lr 1 halved each epoch after the 4th, 13 epochs)", kind: wordTask,
+		length: 20, load: loadPTB},
 
 	// Generated sequences (rnn, lstm, gru).
 	generatedSeqs("adding", "the adding problem (Le et al. 2015): sum of the two marked values of --bptt steps; predicting 1 gives MSE 0.167",

@@ -32,7 +32,7 @@ func trainFlags(fs *flag.FlagSet, c *train.Config, save *string, jsonOut, quiet 
 	fs.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "solver: "+strings.Join(optim.Names(), ", "))
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum of momentum and nesterov (0: 0.9)")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "L2 weight decay (decoupled for adamw)")
-	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: constant, step:N:GAMMA, cosine, warmup:N[,cosine]")
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: constant, step:N:GAMMA, cosine, warmup:N[,cosine], epochdecay:EPOCHS:GAMMA, zaremba (= epochdecay:4:0.5)")
 	fs.Float64Var(&c.Clip, "clip", c.Clip, "clip the global gradient norm to this value (0: off)")
 	fs.Float64Var(&c.ClipValue, "clip-value", c.ClipValue, "clip every gradient element to ±this value (0: off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of initialisation, data order and dropout")
@@ -76,7 +76,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	trainFlags(fs, &cfg, &save, &jsonOut, &quiet)
 	if m.sequence {
 		fs.IntVar(&ta.Length, "bptt", taskNamed(ta.Name).length, "steps the network is unrolled for: text window, adding-problem length, copy-task delay")
-		fs.BoolVar(&ta.Stream, "stream", false, "text: truncated BPTT over --batch contiguous streams, carrying the hidden state between batches")
+		fs.BoolVar(&ta.Stream, "stream", taskNamed(ta.Name).kind == wordTask, "text: truncated BPTT over --batch contiguous streams, carrying the hidden state between batches")
 	}
 	build := m.flags(fs, ta.Name)
 	if err := parseFlags(fs, args); err != nil {
@@ -100,7 +100,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	if !slices.Contains(optim.Names(), cfg.Optimizer) {
 		return usagef("--optimizer %q: unknown (valid: %s)", cfg.Optimizer, strings.Join(optim.Names(), ", "))
 	}
-	if _, err := optim.ParseSchedule(cfg.Schedule, 1<<30); err != nil { // the spec alone: the step count comes later
+	if _, err := optim.ParseScheduleEpochs(cfg.Schedule, 1<<30, 1); err != nil { // the spec alone: the step counts come later
 		return usagef("--schedule: %v", err)
 	}
 	data, err := loadTask(ta)
