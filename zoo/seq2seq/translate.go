@@ -141,3 +141,10 @@ func DateTokenizers() (datasets.Tokenizers, error) {
 	}
 	return datasets.TaskTokenizers(d.Info())
 }
+
+// WithTokenizers sets the model's Tokenizers and returns the model, for a model built from a
+// Config.
+func (m *Model) WithTokenizers(tt datasets.Tokenizers) *Model {
+	m.Tokenizers = tt
+	return m
+}

@@ -85,6 +85,13 @@ func (m *LM) Clone() (*LM, error) {
 	return c, nil
 }
 
+// WithTokenizer sets the model's Tokenizer and returns the model, for a model built from a
+// Config.
+func (m *LM) WithTokenizer(t *datasets.Tokenizer) *LM {
+	m.Tokenizer = t
+	return m
+}
+
 // translateLock lets one Translate at a time use a model's decoding graphs.
 type translateLock struct{ sync.Mutex }
 
