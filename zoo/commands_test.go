@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
@@ -110,6 +111,11 @@ func TestModelAndTaskTables(t *testing.T) {
 		}
 		if m.Name != name || m.About == "" || m.New == nil || m.flags == nil || m.checkConfig == nil {
 			t.Errorf("model %s: named %q in the catalog; or no description, constructor, flags or config check", name, m.Name)
+		}
+	}
+	for _, cm := range catalog.Models {
+		if _, ok := models[cm.Name]; !ok {
+			t.Errorf("the catalog's model %s is not in the command's table", cm.Name)
 		}
 	}
 	for _, tn := range []string{"opticks", "text", "adding", "copy", "parity"} {
