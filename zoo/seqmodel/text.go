@@ -33,9 +33,10 @@ type textState struct {
 // it and its position (a *datasets.InputError); an empty prime, n outside [0, MaxSampleLength]
 // and a negative or non-finite temperature are errors too.
 //
-// Sample is safe for concurrent use: calls on one model take turns on its one-step graph, which
-// the model builds on the first call and keeps. For samples in parallel, give each goroutine a
-// Clone.
+// Sample is safe for concurrent use with other Sample calls: calls on one model take turns on
+// its one-step graph, which the model builds on the first call and keeps. The model's other
+// methods (NewSampler, Build, training) must not run at the same time as Sample. For samples in
+// parallel, give each goroutine a Clone.
 func (m *Model) Sample(prime string, n int, temperature float64, seed uint64) (string, error) {
 	tok := m.Tokenizer
 	switch {

@@ -32,8 +32,9 @@ type textState struct {
 // or non-finite temperature are errors too.
 //
 // Sample is safe for concurrent use with other Sample calls: they take turns on a generator the
-// model keeps for them (not Generate's, which is not safe for concurrent use). For samples in
-// parallel, give each goroutine a Clone.
+// model keeps for them. The model's other methods (Generate, NewGenerator, Attention, Build,
+// training) must not run at the same time as Sample. For samples in parallel, give each goroutine
+// a Clone.
 func (m *LM) Sample(prime string, n int, temperature float64, seed uint64) (string, error) {
 	tok := m.Tokenizer
 	switch {
