@@ -3,6 +3,7 @@ package seqmodel_test
 import (
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -134,6 +135,60 @@ func TestSampleTokenizerFromTask(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("from the task's tokenizer %q, prebuilt %q", got, want)
+	}
+}
+
+// TestSampleWords samples from a word-level model: words in, words out, joined by spaces; a word
+// outside the vocabulary reads as <unk> where the corpus has it and is an error naming the word
+// where it does not.
+func TestSampleWords(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{"a.txt": "the cat sat on the mat\nthe dog saw <unk>\n", "b.txt": "the cat sat\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		file, prime string
+		unk         bool
+	}{{"a.txt", "the zebra", true}, {"b.txt", "the zebra", false}} {
+		corpus, err := datasets.LoadWordCorpus(filepath.Join(dir, c.file), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := datasets.Windows(corpus.Train, corpus.Vocab, 2, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt, err := datasets.TaskTokenizers(ws.Info())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.Source.Level != datasets.LevelFields {
+			t.Errorf("%s: level %s, want fields", c.file, tt.Source.Level)
+		}
+		cfg := seqmodel.Config{Hidden: 8, Embed: 4, T: 2, Vocab: corpus.Vocab.Size(), Classes: corpus.Vocab.Size(), Seed: 1}
+		m := newModel(t, "lstm", cfg).WithTokenizer(tt.Source)
+		out, err := m.Sample(c.prime, 6, 1, 1)
+		if !c.unk {
+			var ie *datasets.InputError
+			if !errors.As(err, &ie) || ie.Symbol != "zebra" || ie.Pos != 1 || ie.Unit != "word" {
+				t.Errorf("%s: %q gave %v, want an error naming the word zebra at position 1", c.file, c.prime, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := strings.Fields(out)
+		if len(words) != 6 || strings.Join(words, " ") != out {
+			t.Errorf("%s: %q is not 6 words joined by spaces", c.file, out)
+		}
+		for _, w := range words {
+			if _, ok := corpus.Vocab.ID(w); !ok {
+				t.Errorf("%s: %q holds %q, not a word of the corpus", c.file, out, w)
+			}
+		}
 	}
 }
 
