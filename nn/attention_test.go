@@ -154,15 +154,6 @@ func torchLayout(p *Tensor, vals []float64) []float64 {
 	return vals
 }
 
-// formula is make_golden.py's formula(): array k of n elements, exact in float64.
-func formula(k, n int, scale float64) []float64 {
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = float64((i*7919+(k+1)*104729)%1999-999) / 999 * scale
-	}
-	return v
-}
-
 // ---- scaled dot-product attention ----
 
 func TestCausalMaskValues(t *testing.T) {
@@ -408,7 +399,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 			torchNames := []string{"in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"}
 			for k, p := range params {
 				if large {
-					setTorch(t, p, formula(k, p.Value.Shape().TotalSize(), 1/math.Sqrt(float64(d))))
+					setTorch(t, p, golden.Formula(k, p.Value.Shape().TotalSize(), 1/math.Sqrt(float64(d))))
 				} else {
 					setTorch(t, p, gold.F64(torchNames[k]))
 				}
@@ -416,7 +407,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 			g := NewGraph(s, b, false)
 			input := func(name string, k int, n int) *Input {
 				if large {
-					return attnInput(t, g, name, 0, formula(k, n*d, 1), n, d)
+					return attnInput(t, g, name, 0, golden.Formula(k, n*d, 1), n, d)
 				}
 				return attnInput(t, g, name, 0, gold.F64(name), n, d)
 			}
@@ -449,7 +440,7 @@ func TestMultiHeadAttentionGolden(t *testing.T) {
 			}
 			var wout []float64
 			if large {
-				wout = formula(13, b*tq*d, 1)
+				wout = golden.Formula(13, b*tq*d, 1)
 			} else {
 				wout = gold.F64("wout")
 			}

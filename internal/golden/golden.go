@@ -86,3 +86,17 @@ func (f *File) Ints(name string) []int {
 	}
 	return out
 }
+
+// Formula is the formula(k, n, scale) of the make_golden.py scripts: the values of array k
+// (0-based) of n elements in the large cases, generated on both sides instead of stored,
+//
+//	v_i = ((i·7919 + (k+1)·104729) mod 1999 − 999) / 999 · scale,
+//
+// exact in float64.
+func Formula(k, n int, scale float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = float64((i*7919+(k+1)*104729)%1999-999) / 999 * scale
+	}
+	return v
+}

@@ -317,17 +317,6 @@ func MaxDiff(a, b []float64) float64 {
 	return m
 }
 
-// Formula is make_golden.py's formula(k, n, hidden): parameter k (0-based, in PyTorch's order)
-// of n elements, exact in float64.
-func Formula(k, n, hidden int) []float64 {
-	s := 1 / math.Sqrt(float64(hidden))
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = float64((i*7919+(k+1)*104729)%1999-999) / 999 * s
-	}
-	return v
-}
-
 // Golden loads testdata/NAME.npz of the package under test, builds the stack with build (which
 // creates its parameters under the module name "m" in a float64 store of the input size, hidden
 // size and layers the file has), loads PyTorch's parameters into it, runs it with gradients and
@@ -357,7 +346,7 @@ func Golden(t *testing.T, name string, tol float64, build func(s *nn.Store, in, 
 		rows, cols := shape[0], shape[1]
 		var torch []float64
 		if large {
-			torch = Formula(k, rows*cols, H)
+			torch = golden.Formula(k, rows*cols, 1/math.Sqrt(float64(H))) // parameter k in PyTorch's order
 		} else {
 			torch = get(pname)
 		}
