@@ -57,7 +57,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	var cks checkpointFlag
 	fs.Var(&cks, "checkpoint", "NAME=FILE: serve checkpoint FILE, written by zoo train NAME, as model NAME (repeatable)")
 	pool := fs.Int("pool", 2, "inference copies of each model: requests one model serves at once")
-	queue := fs.Int("queue", 64, "requests per model that may wait for a copy; more get 503")
+	queue := fs.Int("queue", 64, "requests per model that may wait for a copy (0: none); more get 503")
 	timeout := fs.Duration("timeout", 30*time.Second, "longest a request may wait and run; past it the answer is 504")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -110,7 +110,11 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("serve: no model to serve (--models is empty and no --checkpoint is given)")
 	}
 	logger := log.New(stderr, "zoo serve: ", log.LstdFlags)
-	h, err := serve.New(serve.Options{Models: models, Pool: *pool, Queue: *queue, Timeout: *timeout, ErrorLog: logger})
+	q := *queue
+	if q == 0 {
+		q = -1 // serve.Options reads 0 as its default
+	}
+	h, err := serve.New(serve.Options{Models: models, Pool: *pool, Queue: q, Timeout: *timeout, ErrorLog: logger})
 	if err != nil {
 		return err
 	}

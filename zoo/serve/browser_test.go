@@ -144,4 +144,36 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// Generate text: pick the LSTM, type a prime, set the controls; the page shows the prime and
+	// the text the API gives for the same request.
+	code, b = call(t, ts, "POST", "/v1/sample", `{"model":"lstm","prime":"Light ","length":60,"temperature":0.5,"seed":9}`)
+	if code != http.StatusOK {
+		t.Fatalf("sample: %d %s", code, b)
+	}
+	wantText := decodeAs[SampleResponse](t, b).Text
+	err = chromedp.Do(sctx,
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event(id === "model" ? "change" : "input")); };
+			set("model", "lstm"); set("text", ""); set("length", "60"); set("temperature", "0.5"); set("seed", "9");
+			return {};
+		})()`),
+		chromedp.SendKeys(chromedp.ID("text"), "Light "),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.WaitVisible(chromedp.CSS(`#output[data-model="lstm"]`)),
+	)
+	if err != nil {
+		t.Fatalf("driving Chromium to sample: %v", err)
+	}
+	sampled, err := chromedp.Run(sctx, chromedp.TextContent(chromedp.ID("output")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heatVisible, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`!document.getElementById("heat").classList.contains("hidden")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sampled != "Light "+wantText || heatVisible {
+		t.Errorf("the page shows %q (heatmap shown: %v); the API gives %q after the prime, and no heatmap", sampled, heatVisible, wantText)
+	}
 }

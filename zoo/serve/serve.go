@@ -98,7 +98,8 @@ type Options struct {
 	Models []Model
 	// Pool is the number of inference copies of each model (default 2).
 	Pool int
-	// Queue is how many requests per model may wait for a copy (default 64); more get 503.
+	// Queue is how many requests per model may wait for a copy (default 64; negative: none, a
+	// request that finds every copy busy gets 503); more get 503.
 	Queue int
 	// Timeout bounds the time a request waits for a copy and runs (default 30 s); past it the
 	// request gets 504.
@@ -136,6 +137,9 @@ func (o *Options) setDefaults() {
 	}
 	def(&o.Pool, 2)
 	def(&o.Queue, 64)
+	if o.Queue < 0 {
+		o.Queue = 0
+	}
 	def(&o.MaxPrime, 1000)
 	def(&o.MaxLength, 2000)
 	def(&o.MaxInput, 200)
@@ -188,8 +192,8 @@ func New(opt Options) (*Server, error) {
 		return nil, errors.New("serve: no model to serve")
 	case opt.Pool < 1 || opt.Pool > 1024:
 		return nil, errors.Errorf("serve: pool %d: must be in [1, 1024]", opt.Pool)
-	case opt.Queue < 0 || opt.Queue > 1<<20:
-		return nil, errors.Errorf("serve: queue %d: must be in [0, %d]", opt.Queue, 1<<20)
+	case opt.Queue > 1<<20:
+		return nil, errors.Errorf("serve: queue %d: must be at most %d", opt.Queue, 1<<20)
 	case opt.Timeout < 0:
 		return nil, errors.Errorf("serve: timeout %v: must be positive", opt.Timeout)
 	case opt.MaxBody < 0 || opt.MaxPrime < 0 || opt.MaxLength < 0 || opt.MaxInput < 0 || opt.MaxBeam < 0 || !(opt.MaxTemperature >= 0):
@@ -498,7 +502,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, m *served, do func(
 	case m.admitted <- struct{}{}:
 	default:
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("model %s is busy: %d requests running or queued; retry later", m.Name, cap(m.admitted)))
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("model %s is busy: its %d copies are running and its queue of %d is full; retry later", m.Name, s.opt.Pool, s.opt.Queue))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)

@@ -282,7 +282,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	}{
 		{Options{}, "no model"},
 		{Options{Models: ok, Pool: -1}, "pool -1"},
-		{Options{Models: ok, Queue: -1}, "queue -1"},
+		{Options{Models: ok, Queue: 1 << 21}, "queue 2097152: must be at most 1048576"},
 		{Options{Models: []Model{ok[0], ok[0]}}, `model "lm" given twice`},
 		{Options{Models: []Model{{Name: "x"}}}, `model "x": needs a name and a New function`},
 		{Options{Models: []Model{{Name: "x", New: func() (any, error) { return 3, nil }}}}, "neither a Sampler nor a Translator"},
@@ -328,6 +328,26 @@ func TestQueueFull(t *testing.T) {
 	wg.Wait()
 	if codes[0] != 200 || codes[1] != 200 {
 		t.Errorf("held requests: %v, want 200 200", codes)
+	}
+}
+
+// TestNoQueue: with a negative Queue, a request that finds the one copy busy gets 503 at once.
+func TestNoQueue(t *testing.T) {
+	started, gate := make(chan struct{}, 8), make(chan struct{})
+	models := fakeModels(t, func(f *fakeSampler) { f.started, f.gate = started, gate })
+	_, ts := newTestServer(t, Options{Models: models, Pool: 1, Queue: -1})
+	done := make(chan int)
+	go func() {
+		code, _ := call(t, ts, "POST", "/v1/sample", `{"model":"lm","length":3}`)
+		done <- code
+	}()
+	<-started
+	if code, b := call(t, ts, "POST", "/v1/sample", `{"model":"lm","length":3}`); code != 503 || !bytes.Contains(b, []byte("model lm is busy: its 1 copies are running and its queue of 0 is full")) {
+		t.Errorf("second request with no queue: %d %s, want 503", code, b)
+	}
+	gate <- struct{}{}
+	if code := <-done; code != 200 {
+		t.Errorf("first request: %d", code)
 	}
 }
 
