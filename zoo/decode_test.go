@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/train"
@@ -16,70 +18,77 @@ import (
 var progressLine = regexp.MustCompile(`(?m)^  step (\d+): validation exact match (\S+), token accuracy (\S+)$`)
 
 // TestDecodeProgressLine trains every model that decodes (seq2seq with and without attention,
-// the transformer encoder–decoder) for two tiny steps on list reversal and reads what `zoo train`
-// reports of its decoding: the progress line at step 2 must give the exact match and token
-// accuracy that `zoo eval` then computes from the checkpoint of step 2, under the metric names
-// seq2seq exports, and the test metrics of the run must carry the same names. Every model must
-// report the same set of metrics.
+// the transformer encoder–decoder) for two tiny steps, on list reversal and on a file of sentence
+// pairs, and reads what `zoo train` reports of its decoding: the progress line at step 2 must give
+// the exact match and token accuracy that `zoo eval` then computes from the checkpoint of step 2,
+// under the metric names seq2seq exports, and the test metrics of the run must be eval's. On one
+// task every model reports the same set of metrics, BLEU included on the sentence pairs.
 func TestDecodeProgressLine(t *testing.T) {
 	tiny := map[string][]string{
 		"seq2seq":               {"--hidden", "8", "--embed", "4", "--attn-dim", "8", "--attention", "additive"},
 		"seq2seq, no attention": {"--hidden", "8", "--embed", "4", "--attention", "none"},
 		"transformer-seq2seq":   {"--d-model", "8", "--heads", "2", "--layers", "1", "--ff", "16"},
 	}
-	var decoding []string
 	for name, m := range models {
-		if m.decode != nil {
-			decoding = append(decoding, name)
-		}
-	}
-	for _, name := range decoding {
-		if _, ok := tiny[name]; !ok {
+		if _, ok := tiny[name]; m.decode != nil && !ok {
 			t.Errorf("model %s decodes but is not tested here", name)
 		}
 	}
-	keys := map[string][]string{}
-	for _, run := range slices.Sorted(maps.Keys(tiny)) {
-		name := regexp.MustCompile(`,.*`).ReplaceAllString(run, "")
-		ck := filepath.Join(t.TempDir(), "m.npz")
-		args := append([]string{"train", name, "--task", "reverse", "--bptt", "5", "--steps", "2", "--batch", "8",
-			"--eval-every", "2", "--save", ck, "--json"}, tiny[run]...)
-		code, out, errOut := zoo(args...)
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", run, code, errOut)
-		}
-		lines := progressLine.FindAllStringSubmatch(errOut, -1)
-		if len(lines) != 1 || lines[0][1] != "2" {
-			t.Fatalf("%s: progress lines %q in\n%s", run, lines, errOut)
-		}
-		trainTest, _ := lastJSON(t, out)["test"].(map[string]any)
-
-		code, out, errOut = zoo("eval", name, "--checkpoint", ck, "--json")
-		if code != 0 {
-			t.Fatalf("%s: eval exit %d: %s", run, code, errOut)
-		}
-		res := lastJSON(t, out)
-		val, _ := res["validation"].(map[string]any)
-		test, _ := res["test"].(map[string]any)
-		for i, k := range []string{seq2seq.MetricExact, seq2seq.MetricTokenAcc} {
-			v, ok := val[k].(float64)
-			if !ok {
-				t.Errorf("%s: eval's validation metrics %v lack %q", run, val, k)
-				continue
-			}
-			if got := fmt.Sprintf("%.4f", v); got != lines[0][2+i] {
-				t.Errorf("%s: the progress line gives %s %s, eval of the same weights %s", run, k, lines[0][2+i], got)
-			}
-			if trainTest[k] != test[k] {
-				t.Errorf("%s: %s on test: %v after training, %v in eval", run, k, trainTest[k], test[k])
-			}
-		}
-		keys[run] = slices.Sorted(maps.Keys(val))
+	var lines []string
+	words := []string{"red", "green", "blue", "cat", "dog", "big", "small"}
+	for i := 0; i < 60; i++ {
+		lines = append(lines, words[i%7]+" "+words[(i/7)%7]+"\t"+words[(i/7)%7]+" "+words[i%7])
 	}
-	want := keys["seq2seq"]
-	for run, k := range keys {
-		if !slices.Equal(k, want) {
-			t.Errorf("%s reports the metrics %v, seq2seq %v", run, k, want)
+	pairs := filepath.Join(t.TempDir(), "pairs.txt")
+	if err := os.WriteFile(pairs, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tasks := map[string][]string{"reverse": {"--task", "reverse", "--bptt", "5"}, "pairs": {"--task", "pairs", "--data", pairs, "--bptt", "4"}}
+	wantKeys := map[string][]string{
+		"reverse": {seq2seq.MetricExact, "loss", seq2seq.MetricTokenAcc},
+		"pairs":   {seq2seq.MetricBLEU, seq2seq.MetricExact, "loss", seq2seq.MetricTokenAcc},
+	}
+	for _, task := range slices.Sorted(maps.Keys(tasks)) {
+		for _, run := range slices.Sorted(maps.Keys(tiny)) {
+			name, _, _ := strings.Cut(run, ",")
+			what := task + ", " + run
+			ck := filepath.Join(t.TempDir(), "m.npz")
+			args := append([]string{"train", name, "--steps", "2", "--batch", "8", "--eval-every", "2", "--save", ck, "--json"}, tasks[task]...)
+			code, out, errOut := zoo(append(args, tiny[run]...)...)
+			if code != 0 {
+				t.Fatalf("%s: exit %d: %s", what, code, errOut)
+			}
+			progress := progressLine.FindAllStringSubmatch(errOut, -1)
+			if len(progress) != 1 || progress[0][1] != "2" {
+				t.Fatalf("%s: progress lines %q in\n%s", what, progress, errOut)
+			}
+			trainTest, _ := lastJSON(t, out)["test"].(map[string]any)
+
+			code, out, errOut = zoo("eval", name, "--checkpoint", ck, "--json")
+			if code != 0 {
+				t.Fatalf("%s: eval exit %d: %s", what, code, errOut)
+			}
+			res := lastJSON(t, out)
+			val, _ := res["validation"].(map[string]any)
+			test, _ := res["test"].(map[string]any)
+			for i, k := range []string{seq2seq.MetricExact, seq2seq.MetricTokenAcc} {
+				v, ok := val[k].(float64)
+				if !ok {
+					t.Errorf("%s: eval's validation metrics %v lack %q", what, val, k)
+					continue
+				}
+				if got := fmt.Sprintf("%.4f", v); got != progress[0][2+i] {
+					t.Errorf("%s: the progress line gives %s %s, eval of the same weights %s", what, k, progress[0][2+i], got)
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(val)) {
+				if k != "loss" && trainTest[k] != test[k] {
+					t.Errorf("%s: %s on test: %v after training, %v in eval", what, k, trainTest[k], test[k])
+				}
+			}
+			if got := slices.Sorted(maps.Keys(val)); !slices.Equal(got, wantKeys[task]) {
+				t.Errorf("%s: eval reports the metrics %v, want %v", what, got, wantKeys[task])
+			}
 		}
 	}
 }

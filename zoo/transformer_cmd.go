@@ -54,7 +54,7 @@ func transformerSeq2SeqModel() model {
 	return model{
 		Model:       fromCatalog("transformer-seq2seq"),
 		defaultTask: "dates", sequence: true,
-		tasks: []string{"dates", "reverse", "sort"}, // the generated pair tasks; sentence files are not wired to it
+		tasks: tasksOf(pairTask), // scored by the same decode hook as seq2seq: BLEU on sentence pairs
 		defaults: func(_ string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 600, 64, 1e-3, 0, 300
 		},
