@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -125,4 +126,46 @@ func TestTaskTokenizers(t *testing.T) {
 	if _, err := NewTokenizer(dateSrcVocab, "letters"); err == nil {
 		t.Error("a tokenizer of an unknown level")
 	}
+}
+
+// FuzzTokenizer: at every level, Encode either fails with an InputError naming a symbol that is
+// in the text, or gives ids that decode to the text (up to white space and case where the level
+// drops them); it never panics.
+func FuzzTokenizer(f *testing.F) {
+	for _, s := range []string{"The ", "12 M\u00e4rz 1998", "a\xffb", "", "  1  2 ", "Don't stop!", "\u00e9\u00e9"} {
+		f.Add(s)
+	}
+	words := mustVocabulary([]string{PadSymbol, UNKSymbol, "don", "'", "t", "stop", "!"})
+	toks := []*Tokenizer{
+		OpticksTokenizer(),
+		{Vocab: dateSrcVocab, Level: LevelChars},
+		{Vocab: mustVocabulary([]string{PadSymbol, "1", "2", "12"}), Level: LevelFields},
+		{Vocab: words, Level: LevelWords},
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, tok := range toks {
+			ids, err := tok.Encode(s)
+			if err != nil {
+				var ie *InputError
+				if !errors.As(err, &ie) || !strings.Contains(s, ie.Symbol) && !strings.Contains(strings.ToLower(s), ie.Symbol) {
+					t.Fatalf("%s: Encode(%q): %v", tok.Level, s, err)
+				}
+				continue
+			}
+			back, err := tok.Decode(ids)
+			if err != nil {
+				t.Fatalf("%s: Decode(%v): %v", tok.Level, ids, err)
+			}
+			switch tok.Level {
+			case LevelBytes, LevelChars:
+				if back != s {
+					t.Fatalf("%s: %q came back as %q", tok.Level, s, back)
+				}
+			case LevelFields:
+				if back != strings.Join(strings.Fields(s), " ") {
+					t.Fatalf("%s: %q came back as %q", tok.Level, s, back)
+				}
+			}
+		}
+	})
 }
