@@ -10,6 +10,7 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/train/optim"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 )
 
 // saveDates writes the prebuilt date model as a checkpoint of `zoo train seq2seq --task dates`
@@ -71,6 +72,56 @@ func TestFromCheckpoint(t *testing.T) {
 	} {
 		if _, err := FromCheckpoint(c.name, c.file); err == nil || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("FromCheckpoint(%q, %q): %v, want an error naming %q", c.name, c.file, err, c.says)
+		}
+	}
+}
+
+// TestFromCheckpointTransformer serves a small, untrained transformer encoder–decoder of the
+// date task from its checkpoint: every copy of the pool gives the same answer, whose attention
+// has a row per output token and a column per input character.
+func TestFromCheckpointTransformer(t *testing.T) {
+	var cfg transformer.Seq2SeqConfig
+	raw := `{"src_vocab":68,"tgt_vocab":14,"src_pad":0,"bos":11,"eos":12,"max_src":29,"max_tgt":11,"d_model":16,"heads":2,"layers":1,"ff":32,"activation":"relu","init_std":0.02,"seed":3}`
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	m, err := transformer.NewSeq2Seq(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sgd, err := optim.New("sgd", optim.Options{LR: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := map[string]any{"model": "transformer-seq2seq", "task": map[string]any{"task": "dates", "data_seed": 1}, "model_config": cfg}
+	meta := train.Meta{Step: 0, Seed: 3, Config: train.Config{Batch: 64, Steps: 1, Optimizer: "sgd", LR: 0.1, Seed: 3, Run: run}}
+	path := filepath.Join(t.TempDir(), "tdates.npz")
+	if err := train.SaveCheckpoint(path, m.Store(), m.Store().Params(), sgd, meta); err != nil {
+		t.Fatal(err)
+	}
+	sm, err := FromCheckpoint("tdates", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ts := newTestServer(t, Options{Models: []Model{sm}, Pool: 2})
+	if k := s.models["tdates"].kind; k != KindTranslate {
+		t.Fatalf("kind %q, want translate", k)
+	}
+	const in = "12 March 1998"
+	var first []byte
+	for i := 0; i < 4; i++ {
+		code, b := call(t, ts, "POST", "/v1/translate", `{"model":"tdates","input":"`+in+`","beam":2}`)
+		if code != 200 {
+			t.Fatalf("translate: %d %s", code, b)
+		}
+		if first == nil {
+			first = b
+			tr := decodeAs[TranslateResponse](t, b)
+			if len(tr.Attention) != len(tr.OutputTokens) || len(tr.InputTokens) != len(in) || len(tr.Attention[0]) != len(in) {
+				t.Errorf("attention %d×%d for %d output and %d input tokens", len(tr.Attention), len(tr.Attention[0]), len(tr.OutputTokens), len(tr.InputTokens))
+			}
+		} else if string(b) != string(first) {
+			t.Errorf("answer %d differs from the first: %s against %s", i, b, first)
 		}
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
-	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
@@ -237,35 +235,28 @@ func inferenceCopies(name string, mdl train.Model, tt *datasets.Tokenizers) (fun
 			return seq2seqTranslator{c}, nil
 		}
 	case *transformer.LM:
-		tok := datasets.OpticksTokenizer()
 		if tt != nil {
-			tok = tt.Source
+			m.Tokenizer = tt.Source
 		}
-		first = &lmSampler{m: m, tok: tok}
+		first = m
 		clone = func() (any, error) {
-			c, err := transformer.New(m.Config)
+			c, err := m.Clone()
 			if err != nil {
 				return nil, err
 			}
-			if err := c.Store().CopyFrom(m.Store()); err != nil {
-				return nil, err
-			}
-			return &lmSampler{m: c, tok: tok}, nil
+			return c, nil
 		}
 	case *transformer.Seq2Seq:
-		if tt == nil {
-			return nil, errors.Errorf("serve: model %s: no tokenizers", name)
+		if tt != nil {
+			m.Tokenizers = *tt
 		}
-		first = &transformerTranslator{m: m, tt: *tt}
+		first = transformerTranslator{m}
 		clone = func() (any, error) {
-			c, err := transformer.NewSeq2Seq(m.Config)
+			c, err := m.Clone()
 			if err != nil {
 				return nil, err
 			}
-			if err := c.Store().CopyFrom(m.Store()); err != nil {
-				return nil, err
-			}
-			return &transformerTranslator{m: c, tt: *tt}, nil
+			return transformerTranslator{c}, nil
 		}
 	default:
 		return nil, errors.Errorf("serve: model %s (%T) neither generates text nor translates", name, mdl)
@@ -293,41 +284,9 @@ func (t seq2seqTranslator) Translate(input string, beam int) (Translation, error
 	return fromSeq2Seq(t.m.Translate(input, beam))
 }
 
-// transformerTranslator is the transformer encoder–decoder as a Translator: one call at a time
-// uses its decoding graphs.
-type transformerTranslator struct {
-	mu sync.Mutex
-	m  *transformer.Seq2Seq
-	tt datasets.Tokenizers
-}
+// transformerTranslator is the transformer encoder–decoder as a Translator.
+type transformerTranslator struct{ m *transformer.Seq2Seq }
 
-func (t *transformerTranslator) Translate(input string, beam int) (Translation, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return fromSeq2Seq(seq2seq.TranslateWith(t.m, t.tt, t.m.Config.MaxSrc, input, beam))
-}
-
-// lmSampler is the transformer character model as a Sampler: one call at a time uses its
-// generator.
-type lmSampler struct {
-	mu  sync.Mutex
-	m   *transformer.LM
-	tok *datasets.Tokenizer
-}
-
-func (s *lmSampler) Sample(prime string, n int, temperature float64, seed uint64) (string, error) {
-	ids, err := s.tok.Encode(prime)
-	if err != nil {
-		return "", errors.Wrap(err, "sample: prime")
-	}
-	if len(ids) == 0 {
-		return "", errors.Errorf("sample: prime %q: at least one symbol is needed", prime)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	gen, err := s.m.Generate(ids, n, temperature, nn.NewRNG(seed, nn.StreamSample, 0))
-	if err != nil {
-		return "", errors.Wrap(err, "sample")
-	}
-	return s.tok.Decode(gen)
+func (t transformerTranslator) Translate(input string, beam int) (Translation, error) {
+	return fromSeq2Seq(t.m.Translate(input, beam))
 }
