@@ -165,8 +165,11 @@ type Server struct {
 	order   []string
 	mux     map[string]route
 	closing atomic.Bool
-	// running counts inference runs, which may outlive their request after a timeout.
+	// running counts inference runs, which may outlive their request after a timeout. A run is
+	// added under startMu's read lock after checking closing, and Shutdown sets closing under
+	// its write lock, so no run is added once Shutdown waits.
 	running sync.WaitGroup
+	startMu sync.RWMutex
 }
 
 // served is one model with its pool of inference copies.
@@ -263,7 +266,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ended, or until ctx is done. Run it with http.Server.Shutdown, which waits for the handlers:
 // inference runs can outlive a request that timed out.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.startMu.Lock()
 	s.closing.Store(true)
+	s.startMu.Unlock()
 	done := make(chan struct{})
 	go func() { s.running.Wait(); close(done) }()
 	select {
@@ -515,8 +520,17 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, m *served, do func(
 		s.writeCtxError(w, ctx, m.Name, "waiting for a free copy of the model")
 		return
 	}
-	done := make(chan result, 1)
+	s.startMu.RLock()
+	if s.closing.Load() {
+		s.startMu.RUnlock()
+		m.copies <- c
+		<-m.admitted
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
+		return
+	}
 	s.running.Add(1)
+	s.startMu.RUnlock()
+	done := make(chan result, 1)
 	go func() {
 		defer s.running.Done()
 		var res result
