@@ -53,13 +53,18 @@ type Cell struct {
 // (NAME.weight_ih (In, 3H), NAME.weight_hh (H, 3H), NAME.bias_ih, NAME.bias_hh (1, 3H)),
 // initialised U(−1/√H, 1/√H); only cfg.ResetBefore matters.
 func NewCell(s *nn.Store, name string, in, hidden int, cfg Config) (*Cell, error) {
-	return newCell(s, name, "", in, hidden, cfg)
+	c, err := newCell(s, name, "", in, hidden, cfg)
+	if err != nil {
+		return nil, errors.Wrapf(err, "gru: cell %q", name)
+	}
+	return c, nil
 }
 
+// newCell is NewCell for layer suffix of a stack; its errors are for NewCell or New to prefix.
 func newCell(s *nn.Store, name, suffix string, in, hidden int, cfg Config) (*Cell, error) {
 	p, err := recurrent.NewParams(s, name, suffix, in, hidden, 3)
 	if err != nil {
-		return nil, errors.Wrap(err, "gru")
+		return nil, err
 	}
 	return &Cell{Params: *p, ResetBefore: cfg.ResetBefore}, nil
 }
@@ -127,7 +132,7 @@ func New(s *nn.Store, name string, in, hidden int, cfg Config) (*Stack, error) {
 		return newCell(s, name, recurrent.LayerSuffix(l), in, hidden, cfg)
 	})
 	if err != nil {
-		return nil, errors.Wrapf(err, "gru: %s", name)
+		return nil, errors.Wrapf(err, "gru: stack %q", name)
 	}
 	return recurrent.NewStack(name, cells, cfg.Dropout)
 }

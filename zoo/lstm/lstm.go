@@ -55,20 +55,25 @@ type Cell struct {
 // (NAME.weight_ih (In, 4H), NAME.weight_hh (H, 4H), NAME.bias_ih, NAME.bias_hh (1, 4H)); only
 // cfg.ForgetBias and cfg.TorchInit matter.
 func NewCell(s *nn.Store, name string, in, hidden int, cfg Config) (*Cell, error) {
-	return newCell(s, name, "", in, hidden, cfg)
+	c, err := newCell(s, name, "", in, hidden, cfg)
+	if err != nil {
+		return nil, errors.Wrapf(err, "lstm: cell %q", name)
+	}
+	return c, nil
 }
 
+// newCell is NewCell for layer suffix of a stack; its errors are for NewCell or New to prefix.
 func newCell(s *nn.Store, name, suffix string, in, hidden int, cfg Config) (*Cell, error) {
 	p, err := recurrent.NewParams(s, name, suffix, in, hidden, 4)
 	if err != nil {
-		return nil, errors.Wrap(err, "lstm")
+		return nil, err
 	}
 	if !cfg.TorchInit {
 		if err := p.SetGateBias(p.BiasIH, GateForget, cfg.ForgetBias); err != nil {
-			return nil, errors.Wrap(err, "lstm")
+			return nil, err
 		}
 		if err := p.SetGateBias(p.BiasHH, GateForget, 0); err != nil {
-			return nil, errors.Wrap(err, "lstm")
+			return nil, err
 		}
 	}
 	return &Cell{Params: *p}, nil
@@ -128,7 +133,7 @@ func New(s *nn.Store, name string, in, hidden int, cfg Config) (*Stack, error) {
 		return newCell(s, name, recurrent.LayerSuffix(l), in, hidden, cfg)
 	})
 	if err != nil {
-		return nil, errors.Wrapf(err, "lstm: %s", name)
+		return nil, errors.Wrapf(err, "lstm: stack %q", name)
 	}
 	return recurrent.NewStack(name, cells, cfg.Dropout)
 }

@@ -34,19 +34,32 @@ type Cell struct {
 // NewCell creates a single cell's parameters in s under name with torch.nn.RNNCell's names
 // (NAME.weight_ih, NAME.weight_hh, NAME.bias_ih, NAME.bias_hh), initialised U(−1/√H, 1/√H).
 func NewCell(s *nn.Store, name string, in, hidden int, activation string) (*Cell, error) {
-	return newCell(s, name, "", in, hidden, activation)
+	c, err := newCell(s, name, "", in, hidden, activation)
+	if err != nil {
+		return nil, errors.Wrapf(err, "rnn: cell %q", name)
+	}
+	return c, nil
 }
 
+// checkActivation accepts "" (tanh), "tanh" and "relu".
+func checkActivation(activation string) error {
+	if activation != "" && activation != "tanh" && activation != "relu" {
+		return errors.Errorf("activation %q, want tanh or relu", activation)
+	}
+	return nil
+}
+
+// newCell is NewCell for layer suffix of a stack; its errors are for NewCell or New to prefix.
 func newCell(s *nn.Store, name, suffix string, in, hidden int, activation string) (*Cell, error) {
+	if err := checkActivation(activation); err != nil {
+		return nil, err
+	}
 	if activation == "" {
 		activation = "tanh"
 	}
-	if activation != "tanh" && activation != "relu" {
-		return nil, errors.Errorf("rnn: %s: activation %q, want tanh or relu", name, activation)
-	}
 	p, err := recurrent.NewParams(s, name, suffix, in, hidden, 1)
 	if err != nil {
-		return nil, errors.Wrap(err, "rnn")
+		return nil, err
 	}
 	act, _ := nn.ActivationByName(activation)
 	return &Cell{Params: *p, Activation: activation, act: act}, nil
@@ -92,11 +105,15 @@ type Stack = recurrent.Stack
 // New creates a stack of cfg.Layers cells under name with torch.nn.RNN's parameter names
 // (NAME.weight_ih_l0, …, NAME.bias_hh_lL), layer 0 reading in features, every layer hidden wide.
 func New(s *nn.Store, name string, in, hidden int, cfg Config) (*Stack, error) {
+	// The configuration first: its error is the stack's, not one layer's.
+	if err := checkActivation(cfg.Activation); err != nil {
+		return nil, errors.Wrap(err, "rnn")
+	}
 	cells, err := recurrent.Build(cfg.Layers, in, hidden, func(l, in int) (recurrent.Cell, error) {
 		return newCell(s, name, recurrent.LayerSuffix(l), in, hidden, cfg.Activation)
 	})
 	if err != nil {
-		return nil, errors.Wrapf(err, "rnn: %s", name)
+		return nil, errors.Wrapf(err, "rnn: stack %q", name)
 	}
 	return recurrent.NewStack(name, cells, cfg.Dropout)
 }
