@@ -176,4 +176,22 @@ func TestBrowser(t *testing.T) {
 	if sampled != "Light "+wantText || heatVisible {
 		t.Errorf("the page shows %q (heatmap shown: %v); the API gives %q after the prime, and no heatmap", sampled, heatVisible, wantText)
 	}
+
+	// A character outside the vocabulary: the page shows the API's error.
+	err = chromedp.Do(sctx,
+		chromedp.Evaluate[chromedp.Void](`(() => { document.getElementById("text").value = ""; return {}; })()`),
+		chromedp.SendKeys(chromedp.ID("text"), "Light ☃"),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.WaitVisible(chromedp.ID("error")),
+	)
+	if err != nil {
+		t.Fatalf("driving Chromium to a bad prime: %v", err)
+	}
+	msg, err := chromedp.Run(sctx, chromedp.Text(chromedp.ID("error")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, `character "☃" at position 6 is not in the model's vocabulary`) {
+		t.Errorf("the page's error for a snowman in the prime: %q", msg)
+	}
 }
