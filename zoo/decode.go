@@ -15,15 +15,15 @@ import (
 // progress line `zoo train` prints from them.
 
 // decodeSplit is the decode hook of the model called name: it decodes ds greedily with mdl,
-// which must be a seq2seq.Decoder, batch examples at a time, and returns the metrics (exact
+// which must be a seq2seq.Searcher, batch examples at a time, and returns the metrics (exact
 // match, token accuracy and, for sentence pairs, BLEU) and the report: the scores by source
 // length and the first few decoded examples.
 func decodeSplit(name string, mdl train.Model, ds datasets.Dataset, task string, batch int) (train.Metrics, string, error) {
-	d, ok := mdl.(seq2seq.Decoder)
+	s, ok := mdl.(seq2seq.Searcher)
 	if !ok {
 		return nil, "", errors.Errorf("%s: cannot decode with a %T", name, mdl)
 	}
-	sc, dec, err := seq2seq.Evaluate(d, ds, batch, 1)
+	sc, dec, err := seq2seq.Evaluate(s, ds, batch, 1)
 	if err != nil {
 		return nil, "", err
 	}

@@ -51,7 +51,7 @@ func ExampleBLEU() {
 
 // Score a model on a dataset with the one scorer both encoder–decoders share: the prebuilt date
 // normaliser on 50 generated dates, decoded greedily 25 at a time. The transformer's Seq2Seq is
-// a Decoder too and is scored by the same call.
+// a Searcher too and is scored by the same call.
 func ExampleEvaluate() {
 	m, err := seq2seq.Pretrained()
 	if err != nil {

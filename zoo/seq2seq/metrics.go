@@ -45,18 +45,13 @@ type Decoded struct {
 	Out      Hypothesis // what the search decoded
 }
 
-// A Decoder makes the Stepper that decodes the sources of a batch (only its source fields are
-// read). Both encoder–decoders are Decoders: *Model here and the transformer's Seq2Seq.
-type Decoder interface {
-	NewStepper(b datasets.Batch) (Stepper, error)
-}
-
-// Evaluate decodes every example of ds with d, batch examples at a time, greedily (beam ≤ 1,
-// GreedySearch) or by BeamSearch of width beam, and scores the outputs against the targets
-// (Score, with the Stepper's EOS). It returns the scores and every decoded example in order.
-func Evaluate(d Decoder, ds datasets.Dataset, batch, beam int) (Scores, []Decoded, error) {
-	if d == nil {
-		return Scores{}, nil, errors.New("seq2seq: evaluation without a decoder")
+// Evaluate decodes every example of ds with the model m (Model, or the transformer's
+// encoder–decoder), batch examples at a time, greedily (beam ≤ 1, GreedySearch) or by BeamSearch
+// of width beam over m's Stepper, and scores the outputs against the targets (Score, with the
+// Stepper's EOS). It returns the scores and every decoded example in order.
+func Evaluate(m Searcher, ds datasets.Dataset, batch, beam int) (Scores, []Decoded, error) {
+	if m == nil {
+		return Scores{}, nil, errors.New("seq2seq: evaluation without a model")
 	}
 	if ds == nil || ds.Len() == 0 {
 		return Scores{}, nil, errors.New("seq2seq: nothing to evaluate")
@@ -68,7 +63,7 @@ func Evaluate(d Decoder, ds datasets.Dataset, batch, beam int) (Scores, []Decode
 	eos := 0
 	for _, idx := range datasets.Epoch(ds.Len(), batch, nil, false) {
 		b := ds.Batch(idx)
-		s, err := d.NewStepper(b)
+		s, err := m.NewStepper(b)
 		if err != nil {
 			return Scores{}, nil, err
 		}

@@ -10,10 +10,10 @@ import (
 	"github.com/pkg/errors"
 )
 
-// scriptDecoder is a model that writes a fixed output for each source, chosen by the source's
+// scriptModel is a model that writes a fixed output for each source, chosen by the source's
 // first token: at every step the script's next token (EOS once the script is done) has
 // probability 0.9 and the other tokens share the rest.
-type scriptDecoder struct {
+type scriptModel struct {
 	scripts map[int][]int
 	maxLen  int
 }
@@ -23,7 +23,7 @@ const (
 	scriptVocab = 10
 )
 
-func (d scriptDecoder) NewStepper(b datasets.Batch) (seq2seq.Stepper, error) {
+func (d scriptModel) NewStepper(b datasets.Batch) (seq2seq.Stepper, error) {
 	s := &scriptStepper{d: d}
 	for i := 0; i < b.N; i++ {
 		sc, ok := d.scripts[b.Src[i*b.SrcT]]
@@ -37,7 +37,7 @@ func (d scriptDecoder) NewStepper(b datasets.Batch) (seq2seq.Stepper, error) {
 
 // scriptStepper follows every row's prefix, so the scores depend on what the search extends.
 type scriptStepper struct {
-	d      scriptDecoder
+	d      scriptModel
 	src    [][]int // the script of each source
 	rows   []int   // the source of each row
 	prefix [][]int // the tokens of each row
@@ -108,7 +108,7 @@ func (p pairSet) Batch(idx []int) datasets.Batch {
 // greedily and with a beam of 2 (which the script makes agree), and checks exact match, token
 // accuracy, BLEU and the breakdown by source length against values worked out by hand.
 func TestEvaluateByHand(t *testing.T) {
-	d := scriptDecoder{maxLen: 6, scripts: map[int][]int{
+	d := scriptModel{maxLen: 6, scripts: map[int][]int{
 		1: {1, 2, 3, 4, 5},
 		2: {1, 2, 3, 4, 5},
 		3: {7, 8},
@@ -150,7 +150,7 @@ func TestEvaluateByHand(t *testing.T) {
 	}
 
 	if _, _, err := seq2seq.Evaluate(nil, ds, 3, 1); err == nil {
-		t.Error("no decoder accepted")
+		t.Error("no model accepted")
 	}
 	if _, _, err := seq2seq.Evaluate(d, pairSet{}, 3, 1); err == nil {
 		t.Error("an empty dataset accepted")
