@@ -232,8 +232,8 @@ func TestPTBZarembaEndToEnd(t *testing.T) {
 	if code, _, errOut := zoo("sample", "lstm", "--checkpoint", ck); code != 2 || !strings.Contains(errOut, `"ptb"`) {
 		t.Errorf("sample from the word model: exit %d, %q", code, errOut)
 	}
-	// The other recurrent models train on the words too.
-	for _, m := range []string{"rnn", "gru"} {
+	// The other models train on the words too.
+	for _, m := range []string{"rnn", "gru", "transformer"} {
 		code, out, errOut := zoo("train", m, "--task", "ptb", "--steps", "2", "--eval-every", "2", "--quiet", "--json", "--save", "")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", m, code, errOut)

@@ -15,7 +15,7 @@ import (
 func transformerModel() model {
 	return model{
 		Model:       fromCatalog("transformer"),
-		defaultTask: "opticks", tasks: tasksOf(textTask), sequence: true,
+		defaultTask: "opticks", tasks: tasksOf(textTask, wordTask), sequence: true,
 		defaults: func(_ string, c *train.Config) {
 			c.Epochs, c.Steps, c.Batch, c.LR, c.Clip, c.EvalEvery = 0, 300, 32, 1e-3, 0, 100
 		},
