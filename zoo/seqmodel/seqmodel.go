@@ -429,12 +429,7 @@ func (s *Sampler) Generate(prime []int, n int, temperature float64, rng *rand.Ra
 
 // Draw picks an index from softmax(logits/temperature); temperature 0 is the argmax.
 func Draw(logits []float64, temperature float64, rng *rand.Rand) int {
-	best := 0
-	for i, v := range logits {
-		if v > logits[best] {
-			best = i
-		}
-	}
+	best := nn.Argmax(logits)
 	if temperature == 0 {
 		return best
 	}

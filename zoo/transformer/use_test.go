@@ -64,12 +64,7 @@ func TestGenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 		logits := nn.Float64s(g.Output())[15*12 : 16*12]
-		best := 0
-		for j, v := range logits {
-			if v > logits[best] {
-				best = j
-			}
-		}
+		best := nn.Argmax(logits)
 		if next[0] != best {
 			t.Errorf("%s: greedy token %d, the batch graph's argmax is %d", pos, next[0], best)
 		}
