@@ -232,12 +232,12 @@ func NewMultiHeadAttention(s *Store, name string, d, heads int, dropout float64)
 	}
 	w, err := s.Add(prefix+"in_proj_weight", []int{d, 3 * d}, true, Uniform(math.Sqrt(6/float64(4*d))))
 	if err != nil {
-		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+		return nil, err // the store's error names the tensor
 	}
 	w.Transposed = true
 	b, err := s.Add(prefix+"in_proj_bias", []int{1, 3 * d}, true, Zeros)
 	if err != nil {
-		return nil, errors.Wrapf(err, "nn: multi-head attention %s", name)
+		return nil, err
 	}
 	out, err := NewLinear(s, prefix+"out_proj", d, d, true)
 	if err != nil {

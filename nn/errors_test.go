@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -78,4 +79,28 @@ func ExampleFieldError() {
 	// Output:
 	// building the model: transformer.Config.Heads 3: must divide transformer.Config.D 128
 	// transformer.Config.Heads 3
+}
+
+// TestErrorsSayNNOnce: an error made in one nn function and passed on by another says "nn:" once.
+func TestErrorsSayNNOnce(t *testing.T) {
+	s := nn.NewStore(tensor.Float32, 1)
+	errs := map[string]error{}
+	_, errs["FeedForwardActivation"] = nn.FeedForwardActivation("swish")
+	_, errs["NewFeedForward"] = nn.NewFeedForward(s, "ff", 4, 8, "swish", 0)
+	if _, err := nn.NewMultiHeadAttention(s, "a", 4, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, errs["NewMultiHeadAttention"] = nn.NewMultiHeadAttention(s, "a", 4, 2, 0)
+	if _, err := nn.NewLayerNorm(s, "ln", 4); err != nil {
+		t.Fatal(err)
+	}
+	_, errs["NewLayerNorm"] = nn.NewLayerNorm(s, "ln", 4)
+	for what, err := range errs {
+		if err == nil || !strings.HasPrefix(err.Error(), "nn: ") || strings.Count(err.Error(), "nn:") != 1 {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	if got, want := errs["NewFeedForward"].Error(), `nn: feed-forward "ff": unknown activation "swish" (valid: gelu, gelu_tanh, identity, relu, sigmoid, tanh)`; got != want {
+		t.Errorf("NewFeedForward: %q, want %q", got, want)
+	}
 }

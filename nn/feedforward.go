@@ -43,6 +43,12 @@ func GELUTanh(x *G.Node) (*G.Node, error) {
 // FeedForwardActivation looks up the nonlinearity of a feed-forward block: "gelu" (exact),
 // "gelu_tanh", or any name of ActivationByName ("relu", "tanh", …).
 func FeedForwardActivation(name string) (Activation, error) {
+	f, err := feedForwardActivation(name)
+	return f, errors.Wrap(err, "nn")
+}
+
+// feedForwardActivation is FeedForwardActivation, its error left for the caller to prefix.
+func feedForwardActivation(name string) (Activation, error) {
 	switch name {
 	case "gelu":
 		return GELU, nil
@@ -51,7 +57,7 @@ func FeedForwardActivation(name string) (Activation, error) {
 	}
 	f, err := ActivationByName(name)
 	if err != nil {
-		return nil, errors.Errorf("nn: unknown activation %q (valid: gelu, gelu_tanh, identity, relu, sigmoid, tanh)", name)
+		return nil, errors.Errorf("unknown activation %q (valid: gelu, gelu_tanh, identity, relu, sigmoid, tanh)", name)
 	}
 	return f, nil
 }
@@ -225,7 +231,7 @@ func NewFeedForward(s *Store, name string, d, hidden int, act string, dropout fl
 	if dropout < 0 || dropout >= 1 {
 		return nil, errors.Errorf("nn: feed-forward %q: dropout %v outside [0, 1)", name, dropout)
 	}
-	f, err := FeedForwardActivation(act)
+	f, err := feedForwardActivation(act)
 	if err != nil {
 		return nil, errors.Wrapf(err, "nn: feed-forward %q", name)
 	}

@@ -35,11 +35,11 @@ func NewLayerNorm(s *Store, name string, d int) (*LayerNorm, error) {
 	}
 	w, err := s.Add(name+".weight", []int{1, d}, true, Const(1))
 	if err != nil {
-		return nil, errors.Wrapf(err, "nn: layernorm %s", name)
+		return nil, err // the store's error names the tensor
 	}
 	b, err := s.Add(name+".bias", []int{1, d}, true, Zeros)
 	if err != nil {
-		return nil, errors.Wrapf(err, "nn: layernorm %s", name)
+		return nil, err
 	}
 	return &LayerNorm{D: d, Eps: 1e-5, Weight: w, Bias: b}, nil
 }
