@@ -91,6 +91,10 @@ type Batch struct {
 	T       int
 	Tokens  []int // input tokens, N×T
 	Targets []int // target tokens, N×T
+	// Scored, when between 1 and T−1, says that only the first Scored steps of every sequence
+	// are real and scored: the rest pad the last, partial batch of a stream to T steps
+	// (BPTTStream.EvalExamples). 0 means all T steps are.
+	Scored int
 
 	// Sequence-to-sequence tasks: padded to the batch's longest source and target.
 	SrcT   int   // steps of the padded source: the longest SrcLen

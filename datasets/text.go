@@ -366,6 +366,56 @@ func (s *BPTTStream) Examples() Dataset { return streamExamples{s} }
 
 type streamExamples struct{ s *BPTTStream }
 
+// StreamSet is a Dataset whose examples are the rows of a stream's consecutive batches (see
+// BPTTStream.EvalExamples): example k·S+j is row j of batch k, and row j of batch k+1 continues
+// row j of batch k. It is evaluated in order, in batches of exactly Streams() examples, by a
+// model that carries each row's state from one batch into the next and starts every pass from
+// a zero state (train.Evaluate does so).
+type StreamSet interface {
+	Dataset
+	// Streams is S, the examples of every batch.
+	Streams() int
+}
+
+// EvalExamples returns the stream as a StreamSet for scoring a language model with its state
+// carried through each stream, as PyTorch's word_language_model evaluates: the batches of
+// Examples, then, when the streams' last targets do not fill T steps, one more batch of the
+// rest, padded to T steps, whose Batch.Scored says how many are real. Every target of every
+// stream, tokens[j·L+1 … (j+1)·L−1], is then scored exactly once; with B = 1 that is every
+// token of tokens but the first.
+func (s *BPTTStream) EvalExamples() StreamSet {
+	n := (s.l - 1 + s.info.T - 1) / s.info.T
+	return evalStream{s: s, n: n}
+}
+
+// evalStream is BPTTStream.EvalExamples: n batches, the last one possibly padded.
+type evalStream struct {
+	s *BPTTStream
+	n int
+}
+
+func (e evalStream) Info() Info   { return e.s.info }
+func (e evalStream) Len() int     { return e.n * e.s.b }
+func (e evalStream) Streams() int { return e.s.b }
+func (e evalStream) Batch(indices []int) Batch {
+	T := e.s.info.T
+	b := Batch{N: len(indices), T: T, Tokens: make([]int, len(indices)*T), Targets: make([]int, len(indices)*T)}
+	for i, x := range indices {
+		if x < 0 || x >= e.Len() {
+			panic(errors.Errorf("stream: example %d outside [0, %d)", x, e.Len()))
+		}
+		start := (x%e.s.b)*e.s.l + (x/e.s.b)*T
+		end := (x%e.s.b+1)*e.s.l - 1 // the stream's last target is tokens[end]
+		k := min(T, end-start)
+		copy(b.Tokens[i*T:i*T+k], e.s.tokens[start:start+k])
+		copy(b.Targets[i*T:i*T+k], e.s.tokens[start+1:start+k+1])
+		if k < T {
+			b.Scored = k
+		}
+	}
+	return b
+}
+
 func (e streamExamples) Info() Info { return e.s.info }
 func (e streamExamples) Len() int   { return e.s.Len() * e.s.b }
 func (e streamExamples) Batch(indices []int) Batch {

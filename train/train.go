@@ -74,9 +74,19 @@ func (gs *Graphs) Close() error {
 	return first
 }
 
+// StateResetter is a model whose evaluation graphs carry a state from one batch into the next
+// (a recurrent model scoring the consecutive batches of a stream, seqmodel.Config.EvalCarry).
+// ResetState puts the carried state of g, a graph the model built, back to zeros.
+type StateResetter interface {
+	ResetState(g *nn.Graph) error
+}
+
 // Evaluate runs the model in evaluation mode over every example of ds, in order, in batches of
 // at most batch examples (the last batch may be smaller and gets a graph of its own), and returns
-// the example-weighted mean loss with the task's metrics.
+// the example-weighted mean loss with the task's metrics. A datasets.StreamSet is run in batches
+// of exactly its Streams() examples whatever batch says, so that its rows continue each other;
+// a StateResetter's state is reset before a pass first runs a graph, so every pass scores alike.
+// For sequences the mean is over the steps scored (datasets.Batch.Scored).
 func Evaluate(gs *Graphs, ds datasets.Dataset, batch int) (Metrics, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, errors.New("evaluate: empty dataset")
@@ -84,12 +94,23 @@ func Evaluate(gs *Graphs, ds datasets.Dataset, batch int) (Metrics, error) {
 	if batch <= 0 {
 		return nil, errors.Errorf("evaluate: batch size %d must be positive", batch)
 	}
+	if s, ok := ds.(datasets.StreamSet); ok {
+		batch = s.Streams()
+	}
+	resetter, _ := gs.model.(StateResetter)
+	reset := map[*nn.Graph]bool{}
 	var acc accumulator
 	for _, idx := range datasets.Epoch(ds.Len(), batch, nil, false) {
 		b := ds.Batch(idx)
 		g, err := gs.Get(b.N, false)
 		if err != nil {
 			return nil, err
+		}
+		if resetter != nil && !reset[g] {
+			if err := resetter.ResetState(g); err != nil {
+				return nil, errors.Wrap(err, "evaluate")
+			}
+			reset[g] = true
 		}
 		if err := g.Feed(b); err != nil {
 			return nil, errors.Wrap(err, "evaluate")
@@ -114,6 +135,9 @@ func (a *accumulator) add(kind datasets.Kind, b datasets.Batch, loss float64, ou
 	weight := b.N
 	if kind == datasets.Sequence && b.T > 0 {
 		weight = b.N * b.T
+		if b.Scored > 0 && b.Scored < b.T {
+			weight = b.N * b.Scored
+		}
 	}
 	a.n += b.N
 	a.tokens += weight

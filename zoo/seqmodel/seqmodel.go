@@ -11,7 +11,10 @@
 // The graph is unrolled once for T steps and reused for every batch; the evaluation graph of the
 // same shape shares the parameters. With Carry, a training graph copies its final state into its
 // initial state after every run (values, not graph edges), so consecutive batches of a stream
-// continue each other: truncated BPTT.
+// continue each other: truncated BPTT. With EvalCarry the evaluation graphs carry their state
+// the same way, so that a stream is scored with the state carried through the whole of it, as
+// Zaremba et al. 2014 and PyTorch's word_language_model score; train.Evaluate resets it before
+// every pass (ResetState).
 //
 // The cells come from the cell packages: rnn.NewModel, lstm.NewModel and gru.NewModel build a
 // Model of their cells from a Config and the cell's own configuration, and catalog.Cells does the
@@ -25,6 +28,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
@@ -58,6 +62,12 @@ type Config struct {
 	// field existed), one node per layer over the whole sequence, or "graph", the per-formula
 	// steps of the cells. Parameters are the same either way.
 	Impl string `json:"impl,omitempty"`
+	// EvalCarry makes the evaluation graphs carry their state from one batch into the next too,
+	// for scoring the consecutive batches of a stream (datasets.BPTTStream.EvalExamples) with
+	// the state carried through it; their loss leaves out the padded steps of a stream's last
+	// batch (datasets.Batch.Scored). train.Evaluate zeroes the state before each pass
+	// (ResetState).
+	EvalCarry bool `json:"eval_carry,omitempty"`
 }
 
 // FromInfo fills the task-shape fields of c from a dataset's Info.
@@ -95,6 +105,11 @@ type Model struct {
 	// was trained with (text.go).
 	Tokenizer *datasets.Tokenizer
 	text      textState
+
+	// carried holds the state of every carrying evaluation graph Build made (EvalCarry), for
+	// ResetState.
+	carriedMu sync.Mutex
+	carried   map[*nn.Graph]*recurrent.State
 }
 
 // New creates the model's parameters: the embedding (token inputs), the stack newStack builds,
@@ -163,9 +178,34 @@ func (m *Model) Stack() *recurrent.Stack { return m.stack }
 
 // Build builds the graph of a batch of n sequences of Config.T steps (train.Model). The output
 // node holds the logits of every step, time-major: row t·n+b is step t of sequence b.
+// With Config.EvalCarry an evaluation graph carries its state between runs, from zeros until
+// ResetState.
 func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
-	g, _, err := m.build(n, m.Config.T, train, m.Config.Carry && train)
-	return g, err
+	evalCarry := m.Config.EvalCarry && !train
+	g, u, err := m.build(n, m.Config.T, train, m.Config.Carry && train || evalCarry, evalCarry)
+	if err != nil || !evalCarry {
+		return g, err
+	}
+	m.carriedMu.Lock()
+	defer m.carriedMu.Unlock()
+	if m.carried == nil {
+		m.carried = map[*nn.Graph]*recurrent.State{}
+	}
+	m.carried[g] = u.state
+	return g, nil
+}
+
+// ResetState zeroes the state a carrying evaluation graph g of the model (Config.EvalCarry)
+// carries, so that its next run starts a stream afresh (train.StateResetter); graphs that carry
+// nothing are left as they are.
+func (m *Model) ResetState(g *nn.Graph) error {
+	m.carriedMu.Lock()
+	st := m.carried[g]
+	m.carriedMu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return st.Zero()
 }
 
 // unrolled is a built graph's handles: per-step inputs (graph implementation) or one input of
@@ -178,7 +218,10 @@ type unrolled struct {
 	logits *G.Node
 }
 
-func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error) {
+// build unrolls the graph of n sequences of T steps; carry copies the final state into the
+// initial one after every run, and padded lets a batch leave its last steps unscored
+// (datasets.Batch.Scored) through a masked cross-entropy.
+func (m *Model) build(n, T int, train, carry, padded bool) (*nn.Graph, *unrolled, error) {
 	cfg := m.Config
 	g := nn.NewGraph(m.store, n, train)
 	u := &unrolled{fused: m.stack.Fused()}
@@ -281,13 +324,21 @@ func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	head, err := nn.NewCrossEntropy(g, logits)
+	newHead := nn.NewCrossEntropy
+	if padded {
+		newHead = nn.NewMaskedCrossEntropy
+	}
+	head, err := newHead(g, logits)
 	if err != nil {
 		return nil, nil, err
 	}
 	g.SetOutputs(head.Loss, logits)
 	u.logits = logits
 	labels := make([]int, n*T)
+	var weights []float64
+	if padded {
+		weights = make([]float64, n*T)
+	}
 	g.OnFeed(func(b datasets.Batch) error {
 		if err := feed(b); err != nil {
 			return err
@@ -300,7 +351,23 @@ func (m *Model) build(n, T int, train, carry bool) (*nn.Graph, *unrolled, error)
 				labels[t*n+s] = b.Targets[s*T+t]
 			}
 		}
-		return head.SetLabels(labels)
+		scored := T
+		if b.Scored > 0 && b.Scored < T {
+			scored = b.Scored
+		}
+		if !padded {
+			if scored < T {
+				return errors.Errorf("seqmodel: batch scores %d of its %d steps; only evaluation graphs of seqmodel.Config.EvalCarry leave steps out", scored, T)
+			}
+			return head.SetLabels(labels)
+		}
+		for i := range weights {
+			weights[i] = 0
+			if i/n < scored {
+				weights[i] = 1
+			}
+		}
+		return head.SetMasked(labels, weights)
 	})
 	return g, u, nil
 }
@@ -374,7 +441,7 @@ func (m *Model) NewSampler() (*Sampler, error) {
 	if m.emb == nil || m.Config.Regression {
 		return nil, errors.New("seqmodel: sampling needs a model of tokens with a per-step softmax")
 	}
-	g, u, err := m.build(1, 1, false, true)
+	g, u, err := m.build(1, 1, false, true, false)
 	if err != nil {
 		return nil, err
 	}
