@@ -163,11 +163,12 @@ func bufsOf[F float](op *layerOp) *layerBufs[F] {
 	return bf
 }
 
-// values returns the float data of a value of n elements.
-func values[F float](v G.Value, n int, what string) ([]F, error) {
+// values returns the float data of a value of n elements. what names the value in an error and
+// is called only then: the ops call values on every run, which should format nothing.
+func values[F float](v G.Value, n int, what func() string) ([]F, error) {
 	d, ok := v.(*tensor.Dense)
 	if !ok {
-		return nil, errors.Errorf("recurrent: %s is a %T, want a dense tensor", what, v)
+		return nil, errors.Errorf("recurrent: %s is a %T, want a dense tensor", what(), v)
 	}
 	if d.RequiresIterator() {
 		d = d.Materialize().(*tensor.Dense)
@@ -181,7 +182,7 @@ func values[F float](v G.Value, n int, what string) ([]F, error) {
 	}
 	s, ok := raw.([]F)
 	if !ok || len(s) != n {
-		return nil, errors.Errorf("recurrent: %s holds %d %v values, want %d of %T", what, d.Shape().TotalSize(), d.Dtype(), n, *new(F))
+		return nil, errors.Errorf("recurrent: %s holds %d %v values, want %d of %T", what(), d.Shape().TotalSize(), d.Dtype(), n, *new(F))
 	}
 	return s, nil
 }
@@ -362,7 +363,7 @@ func layerForward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 			return nil
 		}
 		var s []F
-		s, err = values[F](vs[i], n, fmt.Sprintf("%v %s", op, what))
+		s, err = values[F](vs[i], n, func() string { return fmt.Sprintf("%v %s", op, what) })
 		return s
 	}
 	x := get(0, T*B*In, "input")
@@ -452,7 +453,7 @@ func layerBackward[F float](op *layerOp, vs []G.Value) (G.Value, error) {
 			return nil
 		}
 		var s []F
-		s, err = values[F](vs[i], n, fmt.Sprintf("gradient of %v: %s", op, what))
+		s, err = values[F](vs[i], n, func() string { return fmt.Sprintf("gradient of %v: %s", op, what) })
 		return s
 	}
 	x := get(0, T*B*In, "input")

@@ -68,13 +68,13 @@ func (op *rangeOp) Do(vs ...G.Value) (G.Value, error) {
 	n := op.out.TotalSize()
 	switch d.Dtype() {
 	case tensor.Float64:
-		src, err := values[float64](d, op.in.TotalSize(), op.String())
+		src, err := values[float64](d, op.in.TotalSize(), op.String)
 		if err != nil {
 			return nil, err
 		}
 		copy(op.buf.Float64s(), src[op.off:op.off+n])
 	case tensor.Float32:
-		src, err := values[float32](d, op.in.TotalSize(), op.String())
+		src, err := values[float32](d, op.in.TotalSize(), op.String)
 		if err != nil {
 			return nil, err
 		}
@@ -137,14 +137,14 @@ func (op *scatterOp) Do(vs ...G.Value) (G.Value, error) {
 	n := op.out.TotalSize()
 	switch d.Dtype() {
 	case tensor.Float64:
-		return op.buf, scatter(op.buf.Float64s(), d, op.off, n, op.String())
+		return op.buf, scatter(op.buf.Float64s(), d, op.off, n, op.String)
 	case tensor.Float32:
-		return op.buf, scatter(op.buf.Float32s(), d, op.off, n, op.String())
+		return op.buf, scatter(op.buf.Float32s(), d, op.off, n, op.String)
 	}
 	return nil, errors.Errorf("recurrent: %v of a %v tensor", op, d.Dtype())
 }
 
-func scatter[F float](dst []F, v *tensor.Dense, off, n int, what string) error {
+func scatter[F float](dst []F, v *tensor.Dense, off, n int, what func() string) error {
 	src, err := values[F](v, n, what)
 	if err != nil {
 		return err
@@ -213,14 +213,14 @@ func (op *swapRowsOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	switch d.Dtype() {
 	case tensor.Float64:
-		return op.buf, swapRows(op.buf.Float64s(), d, op.a, op.b, op.c, op.String())
+		return op.buf, swapRows(op.buf.Float64s(), d, op.a, op.b, op.c, op.String)
 	case tensor.Float32:
-		return op.buf, swapRows(op.buf.Float32s(), d, op.a, op.b, op.c, op.String())
+		return op.buf, swapRows(op.buf.Float32s(), d, op.a, op.b, op.c, op.String)
 	}
 	return nil, errors.Errorf("recurrent: %v of a %v tensor", op, d.Dtype())
 }
 
-func swapRows[F float](dst []F, v *tensor.Dense, a, b, c int, what string) error {
+func swapRows[F float](dst []F, v *tensor.Dense, a, b, c int, what func() string) error {
 	src, err := values[F](v, a*b*c, what)
 	if err != nil {
 		return err
