@@ -2,13 +2,13 @@
 // times their training steps, so that one command can put the zoo's throughput beside PyTorch's on
 // the same machine in the same run.
 //
-// A workload is built once through the project's own library packages (zoo/lstm, zoo/gru,
-// zoo/rnn, zoo/mlp, zoo/transformer, zoo/seq2seq) in the configuration of the reference figures,
-// then timed over N training steps, each the whole of what training does: feed a fresh batch,
-// forward, backward, gradient clipping where the workload clips, solver step, and reading the
-// loss. Throughput is units (tokens or samples) per step divided by the median step time. The
-// library runs with its defaults: the BLAS the binary was built with (nn.BLAS), GOMAXPROCS, and
-// every layer's default implementation.
+// A workload is built once through the project's own library packages (the recurrent cells of
+// zoo/catalog, zoo/lstm, zoo/mlp, zoo/transformer, zoo/seq2seq) in the configuration of the
+// reference figures, then timed over N training steps, each the whole of what training does: feed
+// a fresh batch, forward, backward, gradient clipping where the workload clips, solver step, and
+// reading the loss. Throughput is units (tokens or samples) per step divided by the median step
+// time. The library runs with its defaults: the BLAS the binary was built with (nn.BLAS),
+// GOMAXPROCS, and every layer's default implementation.
 //
 //	W1      char-LM, 1-layer LSTM: embed 64, hidden 256, BPTT 64, batch 32, Adam 2e-3, clip 5
 //	W2-gru  as W1 with a GRU
@@ -36,10 +36,9 @@ import (
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train/optim"
-	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
+	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/mlp"
-	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
@@ -296,7 +295,8 @@ func trainStep(g graph, run func() error, next func() datasets.Batch, clip float
 	}
 }
 
-// charLM is W1 or W2: a character LM of the given cell on the Opticks text.
+// charLM is W1 or W2: a character LM of the given cell (a name of catalog.Cells, in the cell's
+// default configuration) on the Opticks text.
 func charLM(cell string) func(seed uint64) (func() (float64, error), func() error, error) {
 	return func(seed uint64) (func() (float64, error), func() error, error) {
 		const B, T = 32, 64
@@ -309,18 +309,12 @@ func charLM(cell string) func(seed uint64) (func() (float64, error), func() erro
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg := seqmodel.Config{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: seed}
-		var m *seqmodel.Model
-		switch cell {
-		case "lstm":
-			m, err = lstm.NewModel(cfg, lstm.DefaultConfig())
-		case "gru":
-			m, err = gru.NewModel(cfg, gru.Config{})
-		case "rnn":
-			m, err = rnn.NewModel(cfg, rnn.Config{})
-		default:
-			err = errors.Errorf("no cell %q", cell)
+		c, err := catalog.FindCell(cell)
+		if err != nil {
+			return nil, nil, err
 		}
+		cfg := seqmodel.Config{Hidden: 256, Embed: 64, T: T, Vocab: text.Vocab.Size(), Classes: text.Vocab.Size(), Seed: seed}
+		m, err := c.NewModel(cfg, nil) // the cell's default configuration
 		if err != nil {
 			return nil, nil, err
 		}
