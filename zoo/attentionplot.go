@@ -4,28 +4,24 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/viz"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
-// attentionHeatmap is the attention map of a decoded hypothesis of source ids: one row per output
-// token (EOS included when the hypothesis ended), one column per source symbol, each labelled
-// with its symbol (quoted when it is white space, which would not show).
-func attentionHeatmap(h seq2seq.Hypothesis, info datasets.Info, src []int) viz.Heatmap {
-	rows := make([]string, len(h.Attention))
-	for i := range rows {
-		if i < len(h.Tokens) {
-			rows[i] = visible(info.TgtVocab.Symbol(h.Tokens[i]))
-		} else {
-			rows[i] = datasets.EOSSymbol // the step that produced EOS
-		}
+// attentionHeatmap is the attention map of a translation: one row per output token (EOS
+// included when the output ended), one column per input symbol, each labelled with its symbol
+// (quoted when it is white space, which would not show).
+func attentionHeatmap(tr seq2seq.Translation) viz.Heatmap {
+	return viz.Heatmap{Values: tr.Attention, RowLabels: visibleAll(tr.OutputTokens), ColLabels: visibleAll(tr.InputTokens), XLabel: "source", YLabel: "output"}
+}
+
+// visibleAll is the labels syms, each made visible.
+func visibleAll(syms []string) []string {
+	out := make([]string, len(syms))
+	for i, s := range syms {
+		out[i] = visible(s)
 	}
-	cols := make([]string, len(src))
-	for j, id := range src {
-		cols[j] = visible(info.Vocab.Symbol(id))
-	}
-	return viz.Heatmap{Values: h.Attention, RowLabels: rows, ColLabels: cols, XLabel: "source", YLabel: "output"}
+	return out
 }
 
 // visible is s, or s quoted when it is white space only.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
@@ -178,15 +179,19 @@ func TestBuildReadsParsedTaskArgs(t *testing.T) {
 	}
 }
 
-// TestPairTasksWriteTheirSymbols: a pair task's symbol style decides how a user's input is read
-// and a sequence written.
+// TestPairTasksWriteTheirSymbols: a pair task's symbol style writes a sequence as the task's
+// tokenizer (datasets.TaskTokenizers), which reads a user's input, cuts it.
 func TestPairTasksWriteTheirSymbols(t *testing.T) {
 	data, err := loadTask(taskArgs{Name: "dates", Examples: 10, DataSeed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := data.Train.Info().Vocab
-	ids, err := encodeInput(v, "May 1", "dates")
+	tt, err := datasets.TaskTokenizers(data.Train.Info())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := tt.Source.Encode("May 1")
 	if err != nil || len(ids) != 5 {
 		t.Fatalf("dates read %q as %v, %v; want 5 characters", "May 1", ids, err)
 	}
@@ -199,7 +204,10 @@ func TestPairTasksWriteTheirSymbols(t *testing.T) {
 	}
 	lv := lists.Train.Info().Vocab
 	sym := lv.Symbol(lists.Train.Info().Vocab.Size() - 1)
-	ids, err = encodeInput(lv, sym+" "+sym, "sort")
+	if tt, err = datasets.TaskTokenizers(lists.Train.Info()); err != nil {
+		t.Fatal(err)
+	}
+	ids, err = tt.Source.Encode(sym + " " + sym)
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("sort read %q as %v, %v; want 2 symbols", sym+" "+sym, ids, err)
 	}

@@ -27,8 +27,6 @@ const (
 	maxWidth  = 1 << 24 // any width, vocabulary or example count
 	maxUnroll = 1 << 14 // steps a graph is unrolled for (--bptt, a context, a padded length)
 	maxLayers = 1 << 10
-	// maxBeam bounds the beam of translate --beam.
-	maxBeam = 1 << 10
 	// maxExamples bounds the training examples a sequence task draws (--steps × --batch).
 	maxExamples = 1 << 26
 )

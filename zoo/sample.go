@@ -5,33 +5,24 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
-	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
+	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 )
 
-// sampler is a model that generates tokens one at a time through a seqmodel.Sampler (the
-// recurrent models).
-type sampler interface {
-	NewSampler() (*seqmodel.Sampler, error)
-}
-
-// generator is a model that generates tokens itself (the transformer).
-type generator interface {
-	Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error)
+// textModel is a model that generates text through the library's string API: the recurrent
+// models (seqmodel.Model) and the transformer language model (transformer.LM).
+type textModel interface {
+	Sample(prime string, n int, temperature float64, seed uint64) (string, error)
 }
 
 // canSample tells whether a model generates text.
 func canSample(mdl train.Model) bool {
-	switch mdl.(type) {
-	case sampler, generator:
-		return true
-	}
-	return false
+	_, ok := mdl.(textModel)
+	return ok
 }
 
 // sampleCmd generates text from a trained checkpoint or from the model's prebuilt weights.
@@ -49,14 +40,16 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 0 || *n > maxWidth {
-		return usagef("--len %d: must be in [0, %d]", *n, maxWidth)
+	if *n < 0 || *n > seqmodel.MaxSampleLength {
+		return usagef("--len %d: must be in [0, %d]", *n, seqmodel.MaxSampleLength)
 	}
 	if !(*temp >= 0) || math.IsInf(*temp, 0) {
 		return usagef("--temperature %v: must be a non-negative number", *temp)
 	}
-	var mdl train.Model
-	var ta taskArgs
+	if *prime == "" {
+		return usagef("--prime: at least one character is needed")
+	}
+	var tm textModel
 	if *ck == "" {
 		if m.Prebuilt == nil {
 			return usagef("sample %s: no prebuilt weights; give --checkpoint FILE", name)
@@ -65,25 +58,34 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		mdl, ta = p.model, p.task
+		if err := checkTextTask(p.task); err != nil {
+			return err
+		}
+		// The prebuilt weights carry the tokenizer of the text they were trained on.
+		if tm, ok = p.model.(textModel); !ok {
+			return usagef("this model cannot generate text")
+		}
 	} else {
 		rec, err := readRunRecord(*ck, name)
 		if err != nil {
 			return err
 		}
-		if mdl, err = modelFromRecord(m, rec.ModelConfig); err != nil {
+		text, err := taskText(rec.Task)
+		if err != nil {
+			return err
+		}
+		mdl, err := modelFromRecord(m, rec.ModelConfig)
+		if err != nil {
 			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
 		if _, err := train.LoadCheckpointWeights(*ck, mdl.Store()); err != nil {
 			return err
 		}
-		ta = rec.Task
+		if tm, err = withTokenizer(mdl, text.Tokenizer()); err != nil {
+			return err
+		}
 	}
-	text, err := taskText(ta)
-	if err != nil {
-		return err
-	}
-	out, err := sampleText(mdl, text, *prime, *n, *temp, *seed)
+	out, err := generate(tm, *prime, *n, *temp, *seed)
 	if err != nil {
 		return err
 	}
@@ -91,38 +93,51 @@ func sampleCmd(name string, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// taskText loads the text of a language-model task, whose vocabulary encodes the model's tokens.
-func taskText(ta taskArgs) (*datasets.Text, error) {
-	if t := taskNamed(ta.Name); t.text != nil {
-		return t.text(ta)
+// checkTextTask refuses a task that is not a text: a model trained on it has nothing to sample.
+func checkTextTask(ta taskArgs) error {
+	if !taskNamed(ta.Name).isText() {
+		return usagef("the model was trained on %q, not on text: nothing to sample", ta.Name)
 	}
-	return nil, usagef("the model was trained on %q, not on text: nothing to sample", ta.Name)
+	return nil
 }
 
-// sampleText primes a text model with prime and generates n characters.
+// taskText loads the text of a language-model task, whose vocabulary encodes the model's tokens.
+func taskText(ta taskArgs) (*datasets.Text, error) {
+	if err := checkTextTask(ta); err != nil {
+		return nil, err
+	}
+	return taskNamed(ta.Name).text(ta)
+}
+
+// withTokenizer returns mdl, a text model, encoding and decoding its text with tok.
+func withTokenizer(mdl train.Model, tok *datasets.Tokenizer) (textModel, error) {
+	switch m := mdl.(type) {
+	case *seqmodel.Model:
+		return m.WithTokenizer(tok), nil
+	case *transformer.LM:
+		return m.WithTokenizer(tok), nil
+	}
+	return nil, usagef("this model cannot generate text")
+}
+
+// sampleText primes a text model with prime and generates n characters, its text encoded and
+// decoded by the tokenizer of text (the text the model was trained on).
 func sampleText(mdl train.Model, text *datasets.Text, prime string, n int, temp float64, seed uint64) (string, error) {
-	if !canSample(mdl) {
-		return "", usagef("this model cannot generate text")
-	}
-	ids, err := text.Encode([]byte(prime))
-	if err != nil {
-		return "", errors.Wrap(err, "--prime")
-	}
-	rng := nn.NewRNG(seed, nn.StreamSample, 0)
-	var gen []int
-	if gm, ok := mdl.(generator); ok {
-		gen, err = gm.Generate(ids, n, temp, rng)
-	} else {
-		var s *seqmodel.Sampler
-		if s, err = mdl.(sampler).NewSampler(); err == nil {
-			gen, err = s.Generate(ids, n, temp, rng)
-		}
-	}
+	tm, err := withTokenizer(mdl, text.Tokenizer())
 	if err != nil {
 		return "", err
 	}
-	b, err := text.Decode(gen)
-	return string(b), err
+	return generate(tm, prime, n, temp, seed)
+}
+
+// generate runs the model's Sample; a character of prime outside the model's vocabulary is a
+// usage error of --prime.
+func generate(tm textModel, prime string, n int, temp float64, seed uint64) (string, error) {
+	out, err := tm.Sample(prime, n, temp, seed)
+	if ie := (*datasets.InputError)(nil); errors.As(err, &ie) {
+		return "", usagef("--prime: %v", ie)
+	}
+	return out, err
 }
 
 // readRunRecord reads what a checkpoint of model name records about its model and task, and

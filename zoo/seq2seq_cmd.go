@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -92,36 +91,6 @@ func render(v *datasets.Vocabulary, ids []int, task string) string {
 	return strings.Join(syms, " ")
 }
 
-// encodeInput turns a user's text into source ids of the task's vocabulary.
-func encodeInput(v *datasets.Vocabulary, text, task string) ([]int, error) {
-	var syms []string
-	switch taskNamed(task).symbols {
-	case characters:
-		for _, r := range text {
-			syms = append(syms, string(r))
-		}
-	case words:
-		syms = datasets.Tokenize(text)
-	default:
-		syms = strings.Fields(text)
-	}
-	ids := make([]int, len(syms))
-	for i, s := range syms {
-		id, ok := v.ID(s)
-		if !ok && v.UNK >= 0 {
-			id, ok = v.UNK, true
-		}
-		if !ok {
-			return nil, usagef("--input: symbol %q (position %d) is not in the task's vocabulary", s, i+1)
-		}
-		ids[i] = id
-	}
-	if len(ids) == 0 {
-		return nil, usagef("--input is empty")
-	}
-	return ids, nil
-}
-
 // translateCmd decodes an input with a trained or the prebuilt model.
 func translateCmd(name string, args []string, stdout io.Writer) error {
 	if name != "seq2seq" {
@@ -136,8 +105,8 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 || *beam > maxBeam {
-		return usagef("--beam %d: must be in [1, %d]", *beam, maxBeam)
+	if *beam < 1 || *beam > seq2seq.MaxBeam {
+		return usagef("--beam %d: must be in [1, %d]", *beam, seq2seq.MaxBeam)
 	}
 	if *input == "" && !*eval {
 		return usagef("translate: give --input TEXT or --eval")
@@ -159,68 +128,96 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		var cfg seq2seq.Config
-		if err := json.Unmarshal(rec.ModelConfig, &cfg); err != nil {
-			return errors.Wrapf(err, "--checkpoint %s: model config", *ck)
+		mdl, err := modelFromRecord(models[name], rec.ModelConfig)
+		if err != nil {
+			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
-		if err := checkModelSize(cfg, false); err != nil {
-			return errors.Wrapf(err, "--checkpoint %s: model config", *ck)
-		}
-		if m, err = seq2seq.New(cfg); err != nil {
-			return err
+		var ok bool
+		if m, ok = mdl.(*seq2seq.Model); !ok {
+			return errors.Errorf("translate: --checkpoint %s holds a %T", *ck, mdl)
 		}
 		if _, err := train.LoadCheckpointWeights(*ck, m.Store()); err != nil {
 			return err
 		}
 		ta = rec.Task
 	}
-	if *eval {
-		ta.Examples = 1000 // the training split is not needed; keep it small
-	}
-	data, err := loadTask(ta)
-	if err != nil {
-		return err
-	}
-	info := data.Train.Info()
-	if *eval {
-		if data.Test == nil {
-			return usagef("translate --eval: the task has no test split")
+	// The prebuilt model carries the tokenizers of its task; a checkpoint's come from the
+	// vocabularies of the task it records, which --eval needs too.
+	if *ck != "" || *eval {
+		if *eval {
+			ta.Examples = 1000 // the training split is not needed; keep it small
 		}
-		sc, _, err := m.Evaluate(data.Test, 250, *beam)
+		data, err := loadTask(ta)
 		if err != nil {
 			return err
 		}
-		what := "test (greedy)"
-		if *beam > 1 {
-			what = fmt.Sprintf("test (beam %d)", *beam)
+		if *ck != "" {
+			tt, err := datasets.TaskTokenizers(data.Train.Info())
+			if err != nil {
+				return errors.Wrapf(err, "--checkpoint %s", *ck)
+			}
+			m.WithTokenizers(tt)
 		}
-		printScores(stdout, what, sc, reportsBLEU(ta.Name))
-		if *input == "" {
-			return nil
+		if *eval {
+			if data.Test == nil {
+				return usagef("translate --eval: the task has no test split")
+			}
+			sc, _, err := m.Evaluate(data.Test, 250, *beam)
+			if err != nil {
+				return err
+			}
+			what := "test (greedy)"
+			if *beam > 1 {
+				what = fmt.Sprintf("test (beam %d)", *beam)
+			}
+			printScores(stdout, what, sc, reportsBLEU(ta.Name))
+			if *input == "" {
+				return nil
+			}
 		}
 	}
-	ids, err := encodeInput(info.Vocab, *input, ta.Name)
+	if err := checkInput(m.Tokenizers.Source, *input, m.Config.MaxSrc); err != nil {
+		return err
+	}
+	tr, err := m.Translate(*input, *beam)
 	if err != nil {
 		return err
 	}
-	if len(ids) > m.Config.MaxSrc {
-		return usagef("--input has %d symbols; the model reads at most %d", len(ids), m.Config.MaxSrc)
-	}
-	b := datasets.Batch{N: 1, SrcT: len(ids), Src: ids, SrcLen: []int{len(ids)}}
-	hyps, err := m.Beam(b, *beam)
-	if err != nil {
-		return err
-	}
-	h := hyps[0]
-	fmt.Fprintf(stdout, "%s\t(log-probability %.4f)\n", render(info.TgtVocab, h.Tokens, ta.Name), h.LogProb)
+	fmt.Fprintf(stdout, "%s\t(log-probability %.4f)\n", tr.Output, tr.Score)
 	if *plot != "" {
-		if len(h.Attention) == 0 {
+		if len(tr.Attention) == 0 {
 			return usagef("--plot: the model has no attention weights to draw (it was trained with --attention none)")
 		}
-		if err := attentionHeatmap(h, info, ids).SavePNG(*plot); err != nil {
+		if err := attentionHeatmap(tr).SavePNG(*plot); err != nil {
 			return errors.Wrap(err, "--plot")
 		}
-		fmt.Fprintf(stdout, "attention: %s (rows: the %d output tokens with EOS; columns: the %d source symbols)\n", *plot, len(h.Attention), len(ids))
+		eos := "with EOS"
+		if !tr.Ended {
+			eos = "without EOS: the output reached the longest length"
+		}
+		fmt.Fprintf(stdout, "attention: %s (rows: the %d output tokens %s; columns: the %d source symbols)\n", *plot, len(tr.Attention), eos, len(tr.InputTokens))
+	}
+	return nil
+}
+
+// checkInput refuses, as a usage error of --input, text that tok cannot encode, or that encodes
+// to no symbols or to more than maxSrc.
+func checkInput(tok *datasets.Tokenizer, input string, maxSrc int) error {
+	if tok == nil {
+		return errors.New("translate: the model has no tokenizer of its inputs")
+	}
+	ids, err := tok.Encode(input)
+	if ie := (*datasets.InputError)(nil); errors.As(err, &ie) {
+		return usagef("--input: %v", ie)
+	}
+	if err != nil {
+		return errors.Wrap(err, "--input")
+	}
+	if len(ids) == 0 {
+		return usagef("--input is empty")
+	}
+	if len(ids) > maxSrc {
+		return usagef("--input has %d symbols; the model reads at most %d", len(ids), maxSrc)
 	}
 	return nil
 }
