@@ -17,8 +17,10 @@ func loadShakespeare(taskArgs) (*datasets.Text, error) { return corpusSource.Tin
 // loadPTB downloads the word-level Penn Treebank on first use (--task ptb) and cuts it as the
 // word-level language models of Zaremba et al. 2014 read it: the training part as the --batch
 // contiguous streams of truncated BPTT with --stream (the default), or random windows of --bptt
-// words; the validation and test parts as consecutive windows of --bptt words, each scored from a
-// zero state. The metrics' ppl is then the word-level perplexity.
+// words; the validation and test parts as evalSplit cuts them: with --stream, for the recurrent
+// models, one stream each, scored with the state carried through the whole part as the paper
+// scores; otherwise consecutive windows of --bptt words, each scored from a zero state. The
+// metrics' ppl is then the word-level perplexity.
 func loadPTB(a taskArgs) (train.Data, error) {
 	c, err := corpusSource.PTB()
 	if err != nil {
@@ -46,11 +48,35 @@ func wordData(c *datasets.WordCorpus, a taskArgs) (train.Data, error) {
 	if err != nil {
 		return d, errors.Wrapf(err, "%s training words, --bptt", c.Name)
 	}
-	if d.Val, err = datasets.Windows(c.Valid, c.Vocab, a.Length, a.Length); err != nil {
+	if d.Val, err = evalSplit(c.Valid, c.Vocab, a); err != nil {
 		return d, errors.Wrapf(err, "%s validation words, --bptt", c.Name)
 	}
-	if d.Test, err = datasets.Windows(c.Test, c.Vocab, a.Length, a.Length); err != nil {
+	if d.Test, err = evalSplit(c.Test, c.Vocab, a); err != nil {
 		return d, errors.Wrapf(err, "%s test words, --bptt", c.Name)
 	}
 	return d, nil
+}
+
+// evalStreams is the number of streams a validation or test part is cut into with
+// taskArgs.EvalStream: one, so the state is carried from the part's first token to its last and
+// every token but the first is scored once, after all the tokens before it. The figure is then
+// that of the whole part — what Zaremba et al. 2014 report — and the same whatever batch
+// training or `zoo eval --batch` names (train.Evaluate runs a stream one row per stream); more
+// streams would run faster but start each from a zero state in the middle of the text, so the
+// figure would depend on their number.
+const evalStreams = 1
+
+// evalSplit cuts a validation or test part of a language-model task: with a.EvalStream one
+// stream (evalStreams) in windows of --bptt tokens scored with the state carried, the last
+// partial window included (datasets.BPTTStream.EvalExamples); otherwise consecutive windows of
+// --bptt tokens, each scored from a zero state, the tokens after the last whole one left out.
+func evalSplit(tokens []int, vocab *datasets.Vocabulary, a taskArgs) (datasets.Dataset, error) {
+	if !a.EvalStream {
+		return datasets.Windows(tokens, vocab, a.Length, a.Length)
+	}
+	s, err := datasets.Stream(tokens, vocab, evalStreams, a.Length)
+	if err != nil {
+		return nil, err
+	}
+	return s.EvalExamples(), nil
 }

@@ -21,7 +21,7 @@ func evalCmd(name string, args []string, stdout io.Writer) error {
 	}
 	fs := newFlagSet("eval "+name, stdout)
 	ck := fs.String("checkpoint", "", "checkpoint to evaluate (.npz written by zoo train); empty: the prebuilt weights")
-	batch := fs.Int("batch", 0, "examples per evaluation batch (0: as in training, which reproduces its figures exactly)")
+	batch := fs.Int("batch", 0, "examples per evaluation batch (0: as in training, which reproduces its figures exactly; a split scored as one stream, --stream, runs one row at a time whatever it says)")
 	jsonOut := fs.Bool("json", false, "print the metrics as one JSON object on the last line of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -90,7 +90,7 @@ func recurrentModel(cell string, cellFlags func(*flag.FlagSet) func() any) model
 			cellConfig := cellFlags(fs)
 			return func(info datasets.Info, ta taskArgs, seed uint64) (train.Model, any, error) {
 				cfg := sc.FromInfo(info)
-				cfg.Seed, cfg.Carry = seed, ta.Stream
+				cfg.Seed, cfg.Carry, cfg.EvalCarry = seed, ta.Stream, ta.EvalStream
 				rec := recordOf(cfg, cellConfig())
 				if err := checkModelSize(rec, true); err != nil {
 					return nil, nil, err

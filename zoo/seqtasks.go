@@ -33,7 +33,8 @@ func loadTextFile(a taskArgs) (*datasets.Text, error) {
 
 // textData splits a text 90/10 and cuts it into windows of a.Length characters: training windows
 // at random offsets (or the B streams of truncated BPTT with --stream), validation windows that
-// do not overlap, each scored from a zero state.
+// do not overlap, each scored from a zero state (or, with a.EvalStream, one stream scored with
+// the state carried: evalSplit).
 func textData(text *datasets.Text, a taskArgs) (train.Data, error) {
 	trainTok, validTok := text.Split(datasets.TextTrainFrac)
 	var tr datasets.Dataset
@@ -53,7 +54,7 @@ func textData(text *datasets.Text, a taskArgs) (train.Data, error) {
 	if err != nil {
 		return train.Data{}, errors.Wrap(err, "--bptt")
 	}
-	val, err := datasets.Windows(validTok, text.Vocab, a.Length, a.Length)
+	val, err := evalSplit(validTok, text.Vocab, a)
 	if err != nil {
 		return train.Data{}, errors.Wrap(err, "--bptt")
 	}

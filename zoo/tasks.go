@@ -26,6 +26,10 @@ type taskArgs struct {
 	Stream   bool `json:"stream,omitempty"`   // text: contiguous streams for truncated BPTT instead of random windows
 	Batch    int  `json:"batch,omitempty"`    // streams of --stream
 	Examples int  `json:"examples,omitempty"` // training examples to draw (0: the task's own epoch)
+	// EvalStream cuts the validation and test text as one contiguous stream each, scored with
+	// the recurrent state carried through it (evalSplit): set with --stream for the recurrent
+	// models, whose evaluation graphs then carry their state (seqmodel.Config.EvalCarry).
+	EvalStream bool `json:"eval_stream,omitempty"`
 
 	// DataSize and DataSHA256 identify the contents of Data when the model was trained, so that
 	// the checkpoint is not evaluated on another file (its vocabulary, classes and

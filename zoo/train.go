@@ -87,6 +87,7 @@ func trainCmd(name string, args []string, stdout, stderr io.Writer) error {
 	}
 	if m.sequence {
 		cfg.Sequential, ta.Batch = true, cfg.Batch
+		ta.EvalStream = ta.Stream && m.Cell != nil // a recurrent model carries its state through the split
 		if cfg.Steps > 0 && !ta.Stream {
 			ta.Examples = cfg.Steps * cfg.Batch
 		}
