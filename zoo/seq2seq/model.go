@@ -201,7 +201,7 @@ type Model struct {
 	// Tokenizers encode the input of Translate and decode its output: the vocabularies of the
 	// task the model was trained on (translate.go).
 	Tokenizers datasets.Tokenizers
-	translate  translateLock
+	translate  TextTranslator
 }
 
 // New creates a model's parameters from cfg.Seed, in a fixed order: embeddings, encoder,

@@ -94,8 +94,17 @@ func TranslateWith(s Searcher, tt datasets.Tokenizers, maxSrc int, input string,
 	return tr, nil
 }
 
-// translateLock lets one Translate at a time use a model's inference graphs.
-type translateLock struct{ sync.Mutex }
+// TextTranslator is the string-level Translate of an encoder–decoder: the lock that lets one call
+// at a time use the model's decoding graphs. Model.Translate and the transformer's
+// Seq2Seq.Translate are its Translate. The zero value is ready.
+type TextTranslator struct{ mu sync.Mutex }
+
+// Translate is TranslateWith(s, tt, maxSrc, input, beam), one call at a time.
+func (t *TextTranslator) Translate(s Searcher, tt datasets.Tokenizers, maxSrc int, input string, beam int) (Translation, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return TranslateWith(s, tt, maxSrc, input, beam)
+}
 
 // Translate translates input (a date such as "12 March 1998" for the prebuilt model) by beam
 // search of width beam, 1 being greedy: the output, its log-probability and the attention of
@@ -110,9 +119,7 @@ type translateLock struct{ sync.Mutex }
 // Evaluate) share those graphs and must not run at the same time as Translate. For translations
 // in parallel, give each goroutine a Clone.
 func (m *Model) Translate(input string, beam int) (Translation, error) {
-	m.translate.Lock()
-	defer m.translate.Unlock()
-	return TranslateWith(m, m.Tokenizers, m.Config.MaxSrc, input, beam)
+	return m.translate.Translate(m, m.Tokenizers, m.Config.MaxSrc, input, beam)
 }
 
 // Clone returns an independent copy of the model: the same configuration, Tokenizers and

@@ -104,7 +104,7 @@ type Model struct {
 	// Tokenizer encodes the text of Sample and decodes what it draws: the vocabulary the model
 	// was trained with (text.go).
 	Tokenizer *datasets.Tokenizer
-	text      textState
+	text      TextSampler
 
 	// carried holds the state of every carrying evaluation graph Build made (EvalCarry), for
 	// ResetState.

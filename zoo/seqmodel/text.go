@@ -3,6 +3,7 @@ package seqmodel
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"sync"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
@@ -14,11 +15,59 @@ import (
 // minute of a character model on one core.
 const MaxSampleLength = 1 << 20
 
-// textState is what Sample keeps between calls: its one-step graph, and the lock that lets one
-// call at a time run it.
-type textState struct {
-	mu      sync.Mutex
-	sampler *Sampler
+// A Generator reads prime and then draws n symbols, each from softmax(logits/temperature) with
+// rng (temperature 0 takes the most likely): a Model's Sampler, and the transformer's Generator.
+type Generator interface {
+	Generate(prime []int, n int, temperature float64, rng *rand.Rand) ([]int, error)
+}
+
+// TextSampler is the string-level Sample of a language model and what it keeps between calls:
+// the model's Generator, built on the first call, and the lock that lets one call at a time use
+// it. Model.Sample and the transformer's LM.Sample are its Sample. The zero value is ready.
+type TextSampler struct {
+	mu  sync.Mutex
+	gen Generator
+}
+
+// Sample checks the arguments of a model's Sample, encodes prime with tok, draws n symbols with
+// the model's Generator (newGen builds it on the first call) from nn.NewRNG(seed,
+// nn.StreamSample, 0) and decodes them with tok. inputs and outputs are the model's numbers of
+// input and output symbols, which tok's vocabulary must match. Model.Sample documents the
+// errors.
+func (s *TextSampler) Sample(tok *datasets.Tokenizer, inputs, outputs int, newGen func() (Generator, error),
+	prime string, n int, temperature float64, seed uint64) (string, error) {
+	switch {
+	case tok == nil || tok.Vocab == nil:
+		return "", errors.New("sample: the model has no Tokenizer (set it to the vocabulary of the task it was trained on)")
+	case tok.Vocab.Size() != inputs || tok.Vocab.Size() != outputs:
+		return "", errors.Errorf("sample: the Tokenizer's %d symbols do not match the model's %d inputs and %d outputs",
+			tok.Vocab.Size(), inputs, outputs)
+	case n < 0 || n > MaxSampleLength:
+		return "", errors.Errorf("sample: length %d: must be in [0, %d]", n, MaxSampleLength)
+	case !(temperature >= 0) || math.IsInf(temperature, 0):
+		return "", errors.Errorf("sample: temperature %v: must be a finite number ≥ 0", temperature)
+	}
+	ids, err := tok.Encode(prime)
+	if err != nil {
+		return "", errors.Wrap(err, "sample: prime")
+	}
+	if len(ids) == 0 {
+		return "", errors.Errorf("sample: prime %q: at least one symbol is needed", prime)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen == nil {
+		g, err := newGen()
+		if err != nil {
+			return "", errors.Wrap(err, "sample")
+		}
+		s.gen = g
+	}
+	gen, err := s.gen.Generate(ids, n, temperature, nn.NewRNG(seed, nn.StreamSample, 0))
+	if err != nil {
+		return "", errors.Wrap(err, "sample")
+	}
+	return tok.Decode(gen)
 }
 
 // Sample reads prime and then generates n symbols of text (for the character models: n bytes),
@@ -38,39 +87,8 @@ type textState struct {
 // methods (NewSampler, Build, training) must not run at the same time as Sample. For samples in
 // parallel, give each goroutine a Clone.
 func (m *Model) Sample(prime string, n int, temperature float64, seed uint64) (string, error) {
-	tok := m.Tokenizer
-	switch {
-	case tok == nil || tok.Vocab == nil:
-		return "", errors.New("sample: the model has no Tokenizer (set it to the vocabulary of the task it was trained on)")
-	case tok.Vocab.Size() != m.Config.Vocab || tok.Vocab.Size() != m.Config.Classes:
-		return "", errors.Errorf("sample: the Tokenizer's %d symbols do not match the model's %d inputs and %d outputs",
-			tok.Vocab.Size(), m.Config.Vocab, m.Config.Classes)
-	case n < 0 || n > MaxSampleLength:
-		return "", errors.Errorf("sample: length %d: must be in [0, %d]", n, MaxSampleLength)
-	case !(temperature >= 0) || math.IsInf(temperature, 0):
-		return "", errors.Errorf("sample: temperature %v: must be a finite number ≥ 0", temperature)
-	}
-	ids, err := tok.Encode(prime)
-	if err != nil {
-		return "", errors.Wrap(err, "sample: prime")
-	}
-	if len(ids) == 0 {
-		return "", errors.Errorf("sample: prime %q: at least one symbol is needed", prime)
-	}
-	m.text.mu.Lock()
-	defer m.text.mu.Unlock()
-	if m.text.sampler == nil {
-		s, err := m.NewSampler()
-		if err != nil {
-			return "", errors.Wrap(err, "sample")
-		}
-		m.text.sampler = s
-	}
-	gen, err := m.text.sampler.Generate(ids, n, temperature, nn.NewRNG(seed, nn.StreamSample, 0))
-	if err != nil {
-		return "", errors.Wrap(err, "sample")
-	}
-	return tok.Decode(gen)
+	newGen := func() (Generator, error) { return m.NewSampler() }
+	return m.text.Sample(m.Tokenizer, m.Config.Vocab, m.Config.Classes, newGen, prime, n, temperature, seed)
 }
 
 // Clone returns an independent copy of the model: the same configuration, Tokenizer and

@@ -124,7 +124,7 @@ type Seq2Seq struct {
 	// Tokenizers encode the input of Translate and decode its output: the vocabularies of the
 	// task the model was trained on (text.go).
 	Tokenizers datasets.Tokenizers
-	translate  translateLock
+	translate  seq2seq.TextTranslator
 }
 
 // NewSeq2Seq creates the parameters: src, tgt, encoder.{l}, decoder.{l}, encoder_norm,

@@ -1,22 +1,11 @@
 package transformer
 
 import (
-	"math"
-	"sync"
-
 	"github.com/gorgonia-zoo/modelzoo/datasets"
-	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 	"github.com/pkg/errors"
 )
-
-// textState is what Sample keeps between calls: its one-window generator, and the lock that lets
-// one call at a time run it.
-type textState struct {
-	mu  sync.Mutex
-	gen *Generator
-}
 
 // Sample reads prime and then generates n symbols of text (for the character model: n bytes),
 // each drawn from softmax(logits/temperature) by the generator nn.NewRNG(seed, nn.StreamSample,
@@ -36,38 +25,8 @@ type textState struct {
 // training) must not run at the same time as Sample. For samples in parallel, give each goroutine
 // a Clone.
 func (m *LM) Sample(prime string, n int, temperature float64, seed uint64) (string, error) {
-	tok := m.Tokenizer
-	switch {
-	case tok == nil || tok.Vocab == nil:
-		return "", errors.New("sample: the model has no Tokenizer (set it to the vocabulary of the task it was trained on)")
-	case tok.Vocab.Size() != m.Config.Vocab:
-		return "", errors.Errorf("sample: the Tokenizer's %d symbols do not match the model's vocabulary of %d", tok.Vocab.Size(), m.Config.Vocab)
-	case n < 0 || n > seqmodel.MaxSampleLength:
-		return "", errors.Errorf("sample: length %d: must be in [0, %d]", n, seqmodel.MaxSampleLength)
-	case !(temperature >= 0) || math.IsInf(temperature, 0):
-		return "", errors.Errorf("sample: temperature %v: must be a finite number ≥ 0", temperature)
-	}
-	ids, err := tok.Encode(prime)
-	if err != nil {
-		return "", errors.Wrap(err, "sample: prime")
-	}
-	if len(ids) == 0 {
-		return "", errors.Errorf("sample: prime %q: at least one symbol is needed", prime)
-	}
-	m.text.mu.Lock()
-	defer m.text.mu.Unlock()
-	if m.text.gen == nil {
-		gen, err := m.NewGenerator()
-		if err != nil {
-			return "", errors.Wrap(err, "sample")
-		}
-		m.text.gen = gen
-	}
-	gen, err := m.text.gen.Generate(ids, n, temperature, nn.NewRNG(seed, nn.StreamSample, 0))
-	if err != nil {
-		return "", errors.Wrap(err, "sample")
-	}
-	return tok.Decode(gen)
+	newGen := func() (seqmodel.Generator, error) { return m.NewGenerator() }
+	return m.text.Sample(m.Tokenizer, m.Config.Vocab, m.Config.Vocab, newGen, prime, n, temperature, seed)
 }
 
 // Clone returns an independent copy of the model: the same configuration, Tokenizer and
@@ -93,9 +52,6 @@ func (m *LM) WithTokenizer(t *datasets.Tokenizer) *LM {
 	return m
 }
 
-// translateLock lets one Translate at a time use a model's decoding graphs.
-type translateLock struct{ sync.Mutex }
-
 // Translate translates input by beam search of width beam, 1 being greedy: the output, its
 // log-probability and, for every output step, the last decoder layer's cross-attention over the
 // input averaged over heads (seq2seq.TranslateWith). The result is the hypothesis Beam returns for
@@ -111,9 +67,7 @@ type translateLock struct{ sync.Mutex }
 // on its decoding graphs. Greedy, Beam, NewStepper and ExactMatch share those graphs and must not
 // run at the same time as Translate. For translations in parallel, give each goroutine a Clone.
 func (m *Seq2Seq) Translate(input string, beam int) (seq2seq.Translation, error) {
-	m.translate.Lock()
-	defer m.translate.Unlock()
-	return seq2seq.TranslateWith(m, m.Tokenizers, m.Config.MaxSrc, input, beam)
+	return m.translate.Translate(m, m.Tokenizers, m.Config.MaxSrc, input, beam)
 }
 
 // Clone returns an independent copy of the model: the same configuration, Tokenizers and

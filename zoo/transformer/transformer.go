@@ -261,7 +261,7 @@ type LM struct {
 	// Tokenizer encodes the text of Sample and decodes what it draws: the vocabulary the model
 	// was trained with (text.go).
 	Tokenizer *datasets.Tokenizer
-	text      textState
+	text      seqmodel.TextSampler
 }
 
 // New creates a language model's parameters, initialised from cfg.Seed in the order tok, pos,
