@@ -191,11 +191,7 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 		if err := attentionHeatmap(tr).SavePNG(*plot); err != nil {
 			return errors.Wrap(err, "--plot")
 		}
-		eos := "with EOS"
-		if !tr.Ended {
-			eos = "without EOS: the output reached the longest length"
-		}
-		fmt.Fprintf(stdout, "attention: %s (rows: the %d output tokens %s; columns: the %d source symbols)\n", *plot, len(tr.Attention), eos, len(tr.InputTokens))
+		fmt.Fprintln(stdout, attentionNote(*plot, tr))
 	}
 	return nil
 }

@@ -106,3 +106,22 @@ func TestTextCommandLimits(t *testing.T) {
 		t.Errorf("--beam %d: exit %d, %q %q", seq2seq.MaxBeam, code, out, errOut)
 	}
 }
+
+// TestAttentionNote: the note under a heatmap counts its rows and columns and says whether the
+// last row is the step that wrote EOS (an output cut at the longest length has none).
+func TestAttentionNote(t *testing.T) {
+	rows := func(n int) [][]float64 { return make([][]float64, n) }
+	for _, tc := range []struct {
+		tr   seq2seq.Translation
+		want string
+	}{
+		{seq2seq.Translation{Output: "ab", Ended: true, Attention: rows(3), InputTokens: []string{"x", "y"}, OutputTokens: []string{"a", "b", datasets.EOSSymbol}},
+			"attention: f.png (rows: the 3 output tokens with EOS; columns: the 2 source symbols)"},
+		{seq2seq.Translation{Output: "abc", Attention: rows(3), InputTokens: []string{"x"}, OutputTokens: []string{"a", "b", "c"}},
+			"attention: f.png (rows: the 3 output tokens without EOS: the output reached the longest length; columns: the 1 source symbols)"},
+	} {
+		if got := attentionNote("f.png", tc.tr); got != tc.want {
+			t.Errorf("ended %v: %q, want %q", tc.tr.Ended, got, tc.want)
+		}
+	}
+}
