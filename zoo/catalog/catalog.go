@@ -140,6 +140,17 @@ var Models = []Model{
 			}
 			return transformer.NewSeq2Seq(cfg)
 		},
+		Prebuilt: func() (train.Model, Record, error) {
+			m, err := transformer.PretrainedSeq2Seq()
+			if err != nil {
+				return nil, Record{}, err
+			}
+			rec, err := transformer.PretrainedSeq2SeqRecord()
+			if err != nil {
+				return nil, Record{}, err
+			}
+			return m, Record{Task: rec.Task, Metric: MetricExact, Value: rec.Exact, Steps: rec.Steps, Command: rec.Command}, nil
+		},
 	},
 }
 

@@ -136,6 +136,8 @@ func TestPrebuilt(t *testing.T) {
 			cfg = v.Config
 		case *transformer.LM:
 			cfg = v.Config
+		case *transformer.Seq2Seq:
+			cfg = v.Config
 		default:
 			t.Fatalf("%s: prebuilt %T", m.Name, mdl)
 		}
@@ -161,7 +163,7 @@ func TestPrebuilt(t *testing.T) {
 			t.Errorf("%s: record %+v", m.Name, rec)
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d prebuilt models, want 5 (rnn, lstm, gru, seq2seq, transformer)", n)
+	if n != 6 {
+		t.Errorf("%d prebuilt models, want 6 (rnn, lstm, gru, seq2seq, transformer, transformer-seq2seq)", n)
 	}
 }

@@ -20,7 +20,7 @@ func Example() {
 	// gru                  prebuilt true
 	// seq2seq              prebuilt true
 	// transformer          prebuilt true
-	// transformer-seq2seq  prebuilt false
+	// transformer-seq2seq  prebuilt true
 }
 
 // A character model of GRU cells by the cell's name, with the candidate of Cho et al. (the cell

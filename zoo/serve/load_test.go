@@ -55,36 +55,40 @@ func TestPrebuiltModels(t *testing.T) {
 	}
 	// The figures of the README's table of prebuilt models.
 	for name, want := range map[string]string{"rnn": "validation 2.2046 bits/char", "gru": "validation 2.0514 bits/char",
-		"lstm": "validation 2.1271 bits/char", "transformer": "validation 2.8872 bits/char", "seq2seq": "exact match 1.000 on the 1000 held-out test dates"} {
+		"lstm": "validation 2.1271 bits/char", "transformer": "validation 2.8872 bits/char", "seq2seq": "exact match 1.000 on the 1000 held-out test dates",
+		"transformer-seq2seq": "exact match 1.000 on the 1000 held-out test dates"} {
 		m := byName[name]
 		if m.Validation != want || m.Params < 100000 || m.Task == "" || m.Trained == "" {
 			t.Errorf("GET /v1/models: %s is %+v, want the validation figure %q, its parameter count, task and command", name, m, want)
 		}
 	}
-	code, b, err := post(http.DefaultClient, url+"/v1/translate", `{"model":"seq2seq","input":"Nov 28, 2026","beam":3}`)
-	if err != nil || code != 200 {
-		t.Fatalf("translate: %d %s %v", code, b, err)
-	}
-	var tr TranslateResponse
-	if err := json.Unmarshal(b, &tr); err != nil {
-		t.Fatal(err)
-	}
-	if tr.Output != "2026-11-28" || len(tr.InputTokens) != len("Nov 28, 2026") || len(tr.OutputTokens) != len(tr.Attention) ||
-		len(tr.Attention) < len(tr.Output) || len(tr.Attention[0]) != len(tr.InputTokens) || !(tr.Score < 0) {
-		t.Errorf("translate Nov 28, 2026: %s", b)
-	}
-	for r, row := range tr.Attention {
-		sum := 0.0
-		for _, w := range row {
-			sum += w
+	// Both date normalisers, recurrent and transformer, are served without a checkpoint.
+	for _, m := range []string{"seq2seq", "transformer-seq2seq"} {
+		code, b, err := post(http.DefaultClient, url+"/v1/translate", `{"model":"`+m+`","input":"Nov 28, 2026","beam":3}`)
+		if err != nil || code != 200 {
+			t.Fatalf("translate %s: %d %s %v", m, code, b, err)
 		}
-		if sum < 0.999 || sum > 1.001 {
-			t.Errorf("attention row %d sums to %v, want 1", r, sum)
+		var tr TranslateResponse
+		if err := json.Unmarshal(b, &tr); err != nil {
+			t.Fatal(err)
 		}
-	}
-	code, b, _ = post(http.DefaultClient, url+"/v1/translate", `{"model":"seq2seq","input":"Nov 28, 2026 ☃"}`)
-	if code != 400 || !bytes.Contains(b, []byte("not in the model's vocabulary")) {
-		t.Errorf("translate with a snowman: %d %s, want 400 naming the character", code, b)
+		if tr.Output != "2026-11-28" || len(tr.InputTokens) != len("Nov 28, 2026") || len(tr.OutputTokens) != len(tr.Attention) ||
+			len(tr.Attention) < len(tr.Output) || len(tr.Attention[0]) != len(tr.InputTokens) || !(tr.Score < 0) {
+			t.Errorf("translate Nov 28, 2026 with %s: %s", m, b)
+		}
+		for r, row := range tr.Attention {
+			sum := 0.0
+			for _, w := range row {
+				sum += w
+			}
+			if sum < 0.999 || sum > 1.001 {
+				t.Errorf("%s: attention row %d sums to %v, want 1", m, r, sum)
+			}
+		}
+		code, b, _ = post(http.DefaultClient, url+"/v1/translate", `{"model":"`+m+`","input":"Nov 28, 2026 ☃"}`)
+		if code != 400 || !bytes.Contains(b, []byte("not in the model's vocabulary")) {
+			t.Errorf("translate with a snowman (%s): %d %s, want 400 naming the character", m, code, b)
+		}
 	}
 	for _, m := range []string{"rnn", "lstm", "gru", "transformer"} {
 		body := `{"model":"` + m + `","prime":"Light ","length":30,"temperature":0.7,"seed":5}`
@@ -94,7 +98,7 @@ func TestPrebuiltModels(t *testing.T) {
 		if err := json.Unmarshal(b1, &r); code != 200 || err != nil || len(r.Text) != 30 || !bytes.Equal(b1, b2) {
 			t.Errorf("sample %s: %d %s then %s; want 30 characters, the same twice", m, code, b1, b2)
 		}
-		code, b, _ = post(http.DefaultClient, url+"/v1/sample", `{"model":"`+m+`","prime":"☃"}`)
+		code, b, _ := post(http.DefaultClient, url+"/v1/sample", `{"model":"`+m+`","prime":"☃"}`)
 		if code != 400 || !bytes.Contains(b, []byte("not in the model's vocabulary")) {
 			t.Errorf("sample %s with a snowman: %d %s, want 400 naming the character", m, code, b)
 		}
