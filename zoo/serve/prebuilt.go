@@ -207,69 +207,65 @@ func taskTokenizers(raw json.RawMessage) (datasets.Tokenizers, string, error) {
 // inferenceCopies returns the New function of a served model: the first call returns mdl
 // itself (with the tokenizers tt, where given), later calls clones of it.
 func inferenceCopies(name string, mdl train.Model, tt *datasets.Tokenizers) (func() (any, error), error) {
-	var first any
-	var clone func() (any, error)
 	switch m := mdl.(type) {
 	case *seqmodel.Model:
-		if tt != nil {
-			m.Tokenizer = tt.Source
-		}
-		first = m
-		clone = func() (any, error) {
-			c, err := m.Clone()
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		}
+		return samplers(name, m, tt), nil
 	case *seq2seq.Model:
-		if tt != nil {
-			m.Tokenizers = *tt
-		}
-		first = seq2seqTranslator{m}
-		clone = func() (any, error) {
-			c, err := m.Clone()
-			if err != nil {
-				return nil, err
-			}
-			return seq2seqTranslator{c}, nil
-		}
+		return translators(name, m, tt), nil
 	case *transformer.LM:
-		if tt != nil {
-			m.Tokenizer = tt.Source
-		}
-		first = m
-		clone = func() (any, error) {
-			c, err := m.Clone()
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		}
+		return samplers(name, m, tt), nil
 	case *transformer.Seq2Seq:
-		if tt != nil {
-			m.Tokenizers = *tt
-		}
-		first = transformerTranslator{m}
-		clone = func() (any, error) {
-			c, err := m.Clone()
-			if err != nil {
-				return nil, err
-			}
-			return transformerTranslator{c}, nil
-		}
-	default:
-		return nil, errors.Errorf("serve: model %s (%T) neither generates text nor translates", name, mdl)
+		return translators(name, m, tt), nil
 	}
+	return nil, errors.Errorf("serve: model %s (%T) neither generates text nor translates", name, mdl)
+}
+
+// languageModel is a model the server samples from: seqmodel.Model, transformer.LM.
+type languageModel[M any] interface {
+	Sampler
+	Clone() (M, error)
+	WithTokenizer(*datasets.Tokenizer) M
+}
+
+// encoderDecoder is a model the server translates with: seq2seq.Model, transformer.Seq2Seq.
+type encoderDecoder[M any] interface {
+	Translate(input string, beam int) (seq2seq.Translation, error)
+	Clone() (M, error)
+	WithTokenizers(datasets.Tokenizers) M
+}
+
+// samplers is inferenceCopies of a language model: the model itself, then its clones.
+func samplers[M languageModel[M]](name string, m M, tt *datasets.Tokenizers) func() (any, error) {
+	if tt != nil {
+		m = m.WithTokenizer(tt.Source)
+	}
+	return copies(name, m, func(m M) any { return m })
+}
+
+// translators is inferenceCopies of an encoder–decoder: the model itself, then its clones, each
+// as a Translator.
+func translators[M encoderDecoder[M]](name string, m M, tt *datasets.Tokenizers) func() (any, error) {
+	if tt != nil {
+		m = m.WithTokenizers(*tt)
+	}
+	return copies(name, m, func(m M) any { return translator[M]{m} })
+}
+
+// copies returns a pool's New function: serve(first) on the first call, serve of a clone of
+// first on every later one.
+func copies[M interface{ Clone() (M, error) }](name string, first M, serve func(M) any) func() (any, error) {
 	used := false
 	return func() (any, error) {
 		if !used {
 			used = true
-			return first, nil
+			return serve(first), nil
 		}
-		c, err := clone()
-		return c, errors.Wrapf(err, "serve: model %s: clone", name)
-	}, nil
+		c, err := first.Clone()
+		if err != nil {
+			return nil, errors.Wrapf(err, "serve: model %s: clone", name)
+		}
+		return serve(c), nil
+	}
 }
 
 // fromSeq2Seq is a seq2seq.Translation as the server answers it.
@@ -277,16 +273,9 @@ func fromSeq2Seq(tr seq2seq.Translation, err error) (Translation, error) {
 	return Translation{Output: tr.Output, Score: tr.Score, Ended: tr.Ended, Attention: tr.Attention, InputTokens: tr.InputTokens, OutputTokens: tr.OutputTokens}, err
 }
 
-// seq2seqTranslator is a seq2seq.Model as a Translator.
-type seq2seqTranslator struct{ m *seq2seq.Model }
+// translator is an encoder–decoder as a Translator.
+type translator[M encoderDecoder[M]] struct{ m M }
 
-func (t seq2seqTranslator) Translate(input string, beam int) (Translation, error) {
-	return fromSeq2Seq(t.m.Translate(input, beam))
-}
-
-// transformerTranslator is the transformer encoder–decoder as a Translator.
-type transformerTranslator struct{ m *transformer.Seq2Seq }
-
-func (t transformerTranslator) Translate(input string, beam int) (Translation, error) {
+func (t translator[M]) Translate(input string, beam int) (Translation, error) {
 	return fromSeq2Seq(t.m.Translate(input, beam))
 }

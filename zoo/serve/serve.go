@@ -368,10 +368,7 @@ type TranslateResponse struct {
 
 func (s *Server) sample(w http.ResponseWriter, r *http.Request) {
 	var req SampleRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	m, ok := s.lookup(w, req.Model, KindSample)
+	m, ok := s.request(w, r, &req, &req.Model, KindSample)
 	if !ok {
 		return
 	}
@@ -404,10 +401,7 @@ func (s *Server) sample(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) translate(w http.ResponseWriter, r *http.Request) {
 	var req TranslateRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	m, ok := s.lookup(w, req.Model, KindTranslate)
+	m, ok := s.request(w, r, &req, &req.Model, KindTranslate)
 	if !ok {
 		return
 	}
@@ -435,6 +429,16 @@ func (s *Server) translate(w http.ResponseWriter, r *http.Request) {
 		}
 		return TranslateResponse{Model: m.Name, Translation: tr}, err
 	})
+}
+
+// request reads the JSON body into req and looks up the model of the kind that the body names
+// in *model (req's Model field); it reports whether both went well, having answered the error
+// otherwise.
+func (s *Server) request(w http.ResponseWriter, r *http.Request, req any, model *string, kind string) (*served, bool) {
+	if !s.decode(w, r, req) {
+		return nil, false
+	}
+	return s.lookup(w, *model, kind)
 }
 
 // decode reads the JSON body into v, answering 413 for a body over the limit and 400 for
