@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
+	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 	"github.com/pkg/errors"
 )
 
@@ -16,9 +18,9 @@ import (
 // long-range task, --bptt is the longest list) and sentence pairs from a file.
 //
 // `zoo seq2seq` trains the date task, printing the validation exact match at every evaluation
-// and, at the end, the test figures and a few decoded examples; `zoo translate seq2seq` decodes
-// one input (greedy or --beam K), draws its attention (--plot), or scores a whole test split
-// (--eval).
+// and, at the end, the test figures and a few decoded examples; `zoo translate seq2seq` and
+// `zoo translate transformer-seq2seq` (one code path: translateCmd) decode one input (greedy or
+// --beam K), draw its attention (--plot), or score a whole test split (--eval).
 
 // seq2seqModel is the entry of the seq2seq model in the model table.
 func seq2seqModel() model {
@@ -91,13 +93,51 @@ func render(v *datasets.Vocabulary, ids []int, task string) string {
 	return strings.Join(syms, " ")
 }
 
+// translator is an encoder–decoder as translate drives it: seq2seq's Model or the transformer's
+// Seq2Seq, which both translate a string (Translate), decode a test split (seq2seq.Evaluate over
+// their Stepper) and load a checkpoint's weights (Store).
+type translator struct {
+	model interface {
+		train.Model
+		seq2seq.Searcher
+		Translate(input string, beam int) (seq2seq.Translation, error)
+	}
+	tokenizers *datasets.Tokenizers // the model's own, set for a checkpoint's task
+	maxSrc     int                  // the longest input the model reads, in symbols
+}
+
+// translatorOf is mdl as translate drives it; false when mdl is no encoder–decoder.
+func translatorOf(mdl train.Model) (translator, bool) {
+	switch m := mdl.(type) {
+	case *seq2seq.Model:
+		return translator{m, &m.Tokenizers, m.Config.MaxSrc}, true
+	case *transformer.Seq2Seq:
+		return translator{m, &m.Tokenizers, m.Config.MaxSrc}, true
+	}
+	return translator{}, false
+}
+
+// translateModels are the models translate takes: those of the model table whose entry scores
+// by decoding, in name order.
+func translateModels() []string {
+	var names []string
+	for _, n := range modelNames() {
+		if models[n].decode != nil {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // translateCmd decodes an input with a trained or the prebuilt model.
 func translateCmd(name string, args []string, stdout io.Writer) error {
-	if name != "seq2seq" {
-		return usagef("translate: model %q does not translate (valid: seq2seq)", name)
+	valid := translateModels()
+	if !slices.Contains(valid, name) {
+		return usagef("translate: model %q does not translate (valid: %s)", name, strings.Join(valid, ", "))
 	}
+	entry := models[name]
 	fs := newFlagSet("translate "+name, stdout)
-	ck := fs.String("checkpoint", "", "checkpoint written by zoo train seq2seq; empty: the prebuilt date normaliser")
+	ck := fs.String("checkpoint", "", "checkpoint written by zoo train "+name+"; empty: the prebuilt date normaliser")
 	input := fs.String("input", "", "text to translate: a date for the date task, words for pairs, space-separated symbols for lists")
 	beam := fs.Int("beam", 1, "beam width (1: greedy)")
 	plot := fs.String("plot", "", "write the attention weights of the translation as a PNG heatmap to this file")
@@ -111,15 +151,18 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 	if *input == "" && !*eval {
 		return usagef("translate: give --input TEXT or --eval")
 	}
-	var m *seq2seq.Model
+	var m translator
 	var ta taskArgs
 	if *ck == "" {
-		p, err := models[name].pretrained()
+		if entry.Prebuilt == nil {
+			return usagef("translate %s: no prebuilt weights; give --checkpoint FILE", name)
+		}
+		p, err := entry.pretrained()
 		if err != nil {
 			return err
 		}
 		var ok bool
-		if m, ok = p.model.(*seq2seq.Model); !ok {
+		if m, ok = translatorOf(p.model); !ok {
 			return errors.Errorf("translate: the prebuilt %s is a %T", name, p.model)
 		}
 		ta = p.task
@@ -128,15 +171,15 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		mdl, err := modelFromRecord(models[name], rec.ModelConfig)
+		mdl, err := modelFromRecord(entry, rec.ModelConfig)
 		if err != nil {
 			return errors.Wrapf(err, "--checkpoint %s", *ck)
 		}
 		var ok bool
-		if m, ok = mdl.(*seq2seq.Model); !ok {
+		if m, ok = translatorOf(mdl); !ok {
 			return errors.Errorf("translate: --checkpoint %s holds a %T", *ck, mdl)
 		}
-		if _, err := train.LoadCheckpointWeights(*ck, m.Store()); err != nil {
+		if _, err := train.LoadCheckpointWeights(*ck, m.model.Store()); err != nil {
 			return err
 		}
 		ta = rec.Task
@@ -156,13 +199,13 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 			if err != nil {
 				return errors.Wrapf(err, "--checkpoint %s", *ck)
 			}
-			m.WithTokenizers(tt)
+			*m.tokenizers = tt
 		}
 		if *eval {
 			if data.Test == nil {
 				return usagef("translate --eval: the task has no test split")
 			}
-			sc, _, err := m.Evaluate(data.Test, 250, *beam)
+			sc, _, err := seq2seq.Evaluate(m.model, data.Test, 250, *beam)
 			if err != nil {
 				return err
 			}
@@ -176,10 +219,10 @@ func translateCmd(name string, args []string, stdout io.Writer) error {
 			}
 		}
 	}
-	if err := checkInput(m.Tokenizers.Source, *input, m.Config.MaxSrc); err != nil {
+	if err := checkInput(m.tokenizers.Source, *input, m.maxSrc); err != nil {
 		return err
 	}
-	tr, err := m.Translate(*input, *beam)
+	tr, err := m.model.Translate(*input, *beam)
 	if err != nil {
 		return err
 	}
