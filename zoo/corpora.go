@@ -60,10 +60,10 @@ func wordData(c *datasets.WordCorpus, a taskArgs) (train.Data, error) {
 // evalStreams is the number of streams a validation or test part is cut into with
 // taskArgs.EvalStream: one, so the state is carried from the part's first token to its last and
 // every token but the first is scored once, after all the tokens before it. The figure is then
-// that of the whole part — what Zaremba et al. 2014 report — and the same whatever batch
-// training or `zoo eval --batch` names (train.Evaluate runs a stream one row per stream); more
-// streams would run faster but start each from a zero state in the middle of the text, so the
-// figure would depend on their number.
+// that of the whole part — what Zaremba et al. 2014 report — and the same whatever evaluation
+// batch train.Config.EvalBatch or `zoo eval --batch` names (train.Evaluate runs a stream one row
+// per stream); more streams would run faster but start each from a zero state in the middle
+// of the text, so the figure would depend on their number.
 const evalStreams = 1
 
 // evalSplit cuts a validation or test part of a language-model task: with a.EvalStream one
