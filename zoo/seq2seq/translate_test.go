@@ -1,16 +1,15 @@
 package seq2seq_test
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/texttest"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
@@ -46,39 +45,7 @@ func TestTranslateEqualsBeam(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts, ids := testDates(t, 12)
-	tgt := m.Tokenizers.Target.Vocab
-	for i, text := range texts {
-		for _, k := range []int{1, 3} {
-			tr, err := m.Translate(text, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			hyps, err := m.Beam(datasets.Batch{N: 1, SrcT: len(ids[i]), Src: ids[i], SrcLen: []int{len(ids[i])}}, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := hyps[0]
-			want := ""
-			for _, id := range h.Tokens {
-				want += tgt.Symbol(id)
-			}
-			if tr.Output != want || tr.Score != h.LogProb || tr.Ended != h.Ended || !reflect.DeepEqual(tr.Attention, h.Attention) {
-				t.Errorf("%q beam %d: Translate %q (%v), Beam %q (%v)", text, k, tr.Output, tr.Score, want, h.LogProb)
-			}
-			if len(tr.InputTokens) != len(ids[i]) || strings.Join(tr.InputTokens, "") != text {
-				t.Errorf("%q: input tokens %q", text, tr.InputTokens)
-			}
-			if len(tr.OutputTokens) != len(tr.Attention) || tr.OutputTokens[len(tr.OutputTokens)-1] != datasets.EOSSymbol ||
-				strings.Join(tr.OutputTokens[:len(tr.OutputTokens)-1], "") != tr.Output {
-				t.Errorf("%q: output tokens %q for %d attention rows", text, tr.OutputTokens, len(tr.Attention))
-			}
-			for _, row := range tr.Attention {
-				if len(row) != len(tr.InputTokens) {
-					t.Fatalf("%q: an attention row of %d weights for %d input tokens", text, len(row), len(tr.InputTokens))
-				}
-			}
-		}
-	}
+	texttest.TranslateEqualsBeam(t, m, m.Tokenizers.Target.Vocab, texts, ids)
 	tr, err := m.Translate("12 March 1998", 3)
 	if err != nil || tr.Output != "1998-03-12" {
 		t.Errorf("12 March 1998: %q, %v", tr.Output, err)
@@ -91,25 +58,7 @@ func TestTranslateErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = m.Translate("12 März 1998", 1)
-	var ie *datasets.InputError
-	if !errors.As(err, &ie) || ie.Symbol != "ä" || ie.Pos != 4 || !strings.Contains(err.Error(), `input: character "ä" at position 4`) {
-		t.Errorf("12 März 1998: error %v, want one naming ä at position 4", err)
-	}
-	for _, c := range []struct {
-		input string
-		beam  int
-		want  string
-	}{
-		{"12 March 1998", 0, "beam 0"},
-		{"12 March 1998", seq2seq.MaxBeam + 1, "beam 65"},
-		{"", 1, "at least one symbol"},
-		{strings.Repeat("1", 30), 1, "30 symbols"},
-	} {
-		if _, err := m.Translate(c.input, c.beam); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Translate(%q, %d): error %v, want one naming %q", c.input, c.beam, err, c.want)
-		}
-	}
+	texttest.TranslateErrors(t, m.Translate, m.Config.MaxSrc)
 	bare, err := seq2seq.New(m.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -128,42 +77,9 @@ func TestTranslateConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts, _ := testDates(t, 4)
-	want := make([]seq2seq.Translation, len(texts))
-	for i, text := range texts {
-		if want[i], err = m.Translate(text, 2); err != nil {
-			t.Fatal(err)
-		}
-	}
-	models := []*seq2seq.Model{m}
-	for range texts[1:] {
-		c, err := m.Clone()
-		if err != nil {
-			t.Fatal(err)
-		}
-		models = append(models, c)
-	}
-	for _, shared := range []bool{true, false} {
-		got := make([]seq2seq.Translation, len(texts))
-		errs := make([]error, len(texts))
-		var wg sync.WaitGroup
-		for i := range texts {
-			mm := models[i]
-			if shared {
-				mm = m
-			}
-			wg.Go(func() {
-				for r := 0; r < 2; r++ {
-					got[i], errs[i] = mm.Translate(texts[i], 2)
-				}
-			})
-		}
-		wg.Wait()
-		for i := range texts {
-			if errs[i] != nil || !reflect.DeepEqual(got[i], want[i]) {
-				t.Errorf("one model shared: %v; %q: %q (%v), want %q", shared, texts[i], got[i].Output, errs[i], want[i].Output)
-			}
-		}
-	}
+	texttest.Concurrent(t, m, len(texts), func(m *seq2seq.Model, i int) (seq2seq.Translation, error) {
+		return m.Translate(texts[i], 2)
+	})
 }
 
 // TestTranslateTokenizersFromTask loads the date model as a checkpoint is loaded (built from its

@@ -2,17 +2,16 @@ package seqmodel_test
 
 import (
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/texttest"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
@@ -195,80 +194,22 @@ func TestSampleWords(t *testing.T) {
 // TestSampleErrors checks the arguments: an unknown character is named with its position.
 func TestSampleErrors(t *testing.T) {
 	m, _ := pretrained(t, "gru")
-	_, err := m.Sample("Café au lait", 10, 1, 1)
-	var ie *datasets.InputError
-	if !errors.As(err, &ie) || ie.Symbol != "é" || ie.Pos != 3 {
-		t.Fatalf("prime with é: error %v, want an InputError naming é at position 3", err)
-	}
-	if !strings.Contains(err.Error(), `"é" at position 3`) || !strings.Contains(err.Error(), "prime") {
-		t.Errorf("error %q does not name the prime, the character and its position", err)
-	}
-	for _, c := range []struct {
-		prime string
-		n     int
-		temp  float64
-		want  string
-	}{
-		{"", 10, 1, "prime"},
-		{"The", -1, 1, "length -1"},
-		{"The", seqmodel.MaxSampleLength + 1, 1, "length 1048577"},
-		{"The", 10, -0.5, "temperature -0.5"},
-		{"The", 10, math.NaN(), "temperature NaN"},
-		{"The", 10, math.Inf(1), "temperature +Inf"},
-	} {
-		if _, err := m.Sample(c.prime, c.n, c.temp, 1); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Sample(%q, %d, %v): error %v, want one naming %q", c.prime, c.n, c.temp, err, c.want)
-		}
-	}
-	if s, err := m.Sample("The", 0, 1, 1); err != nil || s != "" {
-		t.Errorf("n = 0: %q, %v", s, err)
-	}
+	texttest.SampleErrors(t, m.Sample)
 }
 
 // TestSampleConcurrent runs Sample from several goroutines on one model (calls take turns) and on
-// clones (calls run at once); every text must be the serial one. Run with
-// -race.
+// clones (calls run at once); every text must be the serial one; a clone has parameters of its
+// own. Run with -race.
 func TestSampleConcurrent(t *testing.T) {
 	m, _ := pretrained(t, "lstm")
-	const workers = 4
-	want := make([]string, workers)
-	for w := range want {
-		var err error
-		if want[w], err = m.Sample("The ", 40, 0.8, uint64(w)); err != nil {
-			t.Fatal(err)
-		}
+	texttest.Concurrent(t, m, 4, func(m *seqmodel.Model, w int) (string, error) {
+		return m.Sample("The ", 40, 0.8, uint64(w))
+	})
+	c, err := m.Clone()
+	if err != nil {
+		t.Fatal(err)
 	}
-	models := []*seqmodel.Model{m}
-	for i := 1; i < workers; i++ {
-		c, err := m.Clone()
-		if err != nil {
-			t.Fatal(err)
-		}
-		models = append(models, c)
-	}
-	for _, shared := range []bool{true, false} {
-		var wg sync.WaitGroup
-		got := make([]string, workers)
-		errs := make([]error, workers)
-		for w := 0; w < workers; w++ {
-			mm := models[w]
-			if shared {
-				mm = m
-			}
-			wg.Go(func() {
-				for r := 0; r < 2; r++ {
-					got[w], errs[w] = mm.Sample("The ", 40, 0.8, uint64(w))
-				}
-			})
-		}
-		wg.Wait()
-		for w := range got {
-			if errs[w] != nil || got[w] != want[w] {
-				t.Errorf("one model shared: %v; goroutine %d: %q (%v), want %q", shared, w, got[w], errs[w], want[w])
-			}
-		}
-	}
-	if &models[1].Store().All()[0].Value.Data().([]float32)[0] == &m.Store().All()[0].Value.Data().([]float32)[0] {
+	if &c.Store().All()[0].Value.Data().([]float32)[0] == &m.Store().All()[0].Value.Data().([]float32)[0] {
 		t.Error("a clone shares the model's parameters")
 	}
 }

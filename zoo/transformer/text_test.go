@@ -1,15 +1,13 @@
 package transformer
 
 import (
-	"errors"
-	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/nn"
 	"github.com/gorgonia-zoo/modelzoo/train"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/texttest"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
@@ -46,25 +44,7 @@ func TestSampleEqualsGenerate(t *testing.T) {
 			t.Errorf("temperature %v: Sample %q, Generate %q", temp, got, want)
 		}
 	}
-	_, err = m.Sample("na\u00efve", 10, 1, 1)
-	var ie *datasets.InputError
-	if !errors.As(err, &ie) || ie.Symbol != "\u00ef" || ie.Pos != 2 {
-		t.Errorf("prime with \u00ef: error %v, want one naming \u00ef at position 2", err)
-	}
-	for _, c := range []struct {
-		prime string
-		n     int
-		temp  float64
-		want  string
-	}{
-		{"", 10, 1, "prime"},
-		{"The", -2, 1, "length -2"},
-		{"The", 10, -1, "temperature -1"},
-	} {
-		if _, err := m.Sample(c.prime, c.n, c.temp, 1); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Sample(%q, %d, %v): error %v, want one naming %q", c.prime, c.n, c.temp, err, c.want)
-		}
-	}
+	texttest.SampleErrors(t, m.Sample)
 	bare, err := New(m.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -81,38 +61,9 @@ func TestSampleConcurrentLM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const workers = 3
-	want := make([]string, workers)
-	models := []*LM{m}
-	for w := range want {
-		if want[w], err = m.Sample("Light ", 20, 0.8, uint64(w)); err != nil {
-			t.Fatal(err)
-		}
-		if w > 0 {
-			c, err := m.Clone()
-			if err != nil {
-				t.Fatal(err)
-			}
-			models = append(models, c)
-		}
-	}
-	for _, shared := range []bool{true, false} {
-		got, errs := make([]string, workers), make([]error, workers)
-		var wg sync.WaitGroup
-		for w := range got {
-			mm := models[w]
-			if shared {
-				mm = m
-			}
-			wg.Go(func() { got[w], errs[w] = mm.Sample("Light ", 20, 0.8, uint64(w)) })
-		}
-		wg.Wait()
-		for w := range got {
-			if errs[w] != nil || got[w] != want[w] {
-				t.Errorf("one model shared: %v; goroutine %d: %q (%v), want %q", shared, w, got[w], errs[w], want[w])
-			}
-		}
-	}
+	texttest.Concurrent(t, m, 3, func(m *LM, w int) (string, error) {
+		return m.Sample("Light ", 20, 0.8, uint64(w))
+	})
 }
 
 // datesSeq2Seq is an encoder–decoder trained for a few steps on the date task, with its
@@ -164,72 +115,9 @@ func datesSeq2Seq(t *testing.T, steps int) (*Seq2Seq, []string, [][]int) {
 // every attention weight, with the labels' sizes; then checks the errors and concurrent use.
 func TestTranslateEqualsBeam(t *testing.T) {
 	m, texts, ids := datesSeq2Seq(t, 20)
-	tgt := m.Tokenizers.Target.Vocab
-	for i, text := range texts {
-		for _, k := range []int{1, 3} {
-			tr, err := m.Translate(text, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			hyps, err := m.Beam(datasets.Batch{N: 1, SrcT: len(ids[i]), Src: ids[i], SrcLen: []int{len(ids[i])}}, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := hyps[0]
-			want := ""
-			for _, id := range h.Tokens {
-				want += tgt.Symbol(id)
-			}
-			if tr.Output != want || tr.Score != h.LogProb || !reflect.DeepEqual(tr.Attention, h.Attention) {
-				t.Errorf("%q beam %d: Translate %q (%v), Beam %q (%v)", text, k, tr.Output, tr.Score, want, h.LogProb)
-			}
-			if len(tr.Attention) != len(tr.OutputTokens) || len(tr.Attention[0]) != len(tr.InputTokens) || len(tr.InputTokens) != len(ids[i]) {
-				t.Errorf("%q: attention %d×%d for %d output and %d input tokens", text, len(tr.Attention), len(tr.Attention[0]), len(tr.OutputTokens), len(tr.InputTokens))
-			}
-		}
-	}
-	_, err := m.Translate("3 d\u00e9c 2001", 2)
-	var ie *datasets.InputError
-	if !errors.As(err, &ie) || ie.Symbol != "\u00e9" || ie.Pos != 3 {
-		t.Errorf("3 d\u00e9c 2001: error %v, want one naming \u00e9 at position 3", err)
-	}
-	if _, err := m.Translate(texts[0], 0); err == nil || !strings.Contains(err.Error(), "beam 0") {
-		t.Errorf("beam 0: error %v", err)
-	}
-	if _, err := m.Translate(strings.Repeat("9", 30), 1); err == nil || !strings.Contains(err.Error(), "30 symbols") {
-		t.Errorf("30 symbols: error %v", err)
-	}
-
-	// Concurrent use: the model shared (calls take turns), then one clone per goroutine.
-	want := make([]seq2seq.Translation, 3)
-	models := []*Seq2Seq{m}
-	for i := range want {
-		if want[i], err = m.Translate(texts[i], 2); err != nil {
-			t.Fatal(err)
-		}
-		if i > 0 {
-			c, err := m.Clone()
-			if err != nil {
-				t.Fatal(err)
-			}
-			models = append(models, c)
-		}
-	}
-	for _, shared := range []bool{true, false} {
-		got, errs := make([]seq2seq.Translation, len(want)), make([]error, len(want))
-		var wg sync.WaitGroup
-		for i := range got {
-			mm := models[i]
-			if shared {
-				mm = m
-			}
-			wg.Go(func() { got[i], errs[i] = mm.Translate(texts[i], 2) })
-		}
-		wg.Wait()
-		for i := range got {
-			if errs[i] != nil || !reflect.DeepEqual(got[i], want[i]) {
-				t.Errorf("one model shared: %v; %q: %q (%v), want %q", shared, texts[i], got[i].Output, errs[i], want[i].Output)
-			}
-		}
-	}
+	texttest.TranslateEqualsBeam(t, m, m.Tokenizers.Target.Vocab, texts, ids)
+	texttest.TranslateErrors(t, m.Translate, m.Config.MaxSrc)
+	texttest.Concurrent(t, m, 3, func(m *Seq2Seq, i int) (seq2seq.Translation, error) {
+		return m.Translate(texts[i], 2)
+	})
 }
