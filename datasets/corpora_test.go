@@ -7,16 +7,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gorgonia-zoo/modelzoo/internal/mirrortest"
 )
 
 // testSource serves the files from a local server, with the checksums of the test's own corpora.
-func testSource(t *testing.T, files map[string][]byte, sums map[string]Sum) (*rangeServer, Source) {
+func testSource(t *testing.T, files map[string][]byte, sums map[string]Sum) (*mirrortest.Server, Source) {
 	t.Helper()
 	served := map[string][]byte{}
 	for name, b := range files {
-		served["/mirror/"+name] = b
+		served["mirror/"+name] = b
 	}
-	rs := newRangeServer(t, served)
+	rs := mirrortest.New(t, served)
 	return rs, Source{BaseURL: rs.URL + "/mirror/", Sums: sums}
 }
 
@@ -32,8 +34,8 @@ func TestTinyShakespeareFetch(t *testing.T) {
 	if tx.Name != "tinyshakespeare" || len(tx.Tokens) != len(body) || tx.Vocab.Size() != 17 {
 		t.Errorf("%q: %d tokens, %d symbols; want %d, 17", tx.Name, len(tx.Tokens), tx.Vocab.Size(), len(body))
 	}
-	if _, err := src.TinyShakespeare(); err != nil || len(rs.requests()) != 1 {
-		t.Errorf("second load: %v, %d requests; want the cached file, 1 request", err, len(rs.requests()))
+	if _, err := src.TinyShakespeare(); err != nil || len(rs.Ranges()) != 1 {
+		t.Errorf("second load: %v, %d requests; want the cached file, 1 request", err, len(rs.Ranges()))
 	}
 }
 
@@ -118,8 +120,8 @@ func TestPTBFetch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), sumHex(train)) {
 		t.Errorf("altered training file: %v", err)
 	}
-	if len(rs.requests()) != 3 {
-		t.Errorf("%d requests, want 3 (each file once)", len(rs.requests()))
+	if len(rs.Ranges()) != 3 {
+		t.Errorf("%d requests, want 3 (each file once)", len(rs.Ranges()))
 	}
 	// The built-in sums refuse the test's files.
 	os.Remove(p)

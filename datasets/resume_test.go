@@ -5,66 +5,18 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/gorgonia-zoo/modelzoo/internal/mirrortest"
 )
 
 func md5Hex(b []byte) string {
 	s := md5.Sum(b)
 	return hex.EncodeToString(s[:])
-}
-
-// rangeServer serves files by path, honouring Range requests (http.ServeContent) unless
-// ignoreRange is set, and remembers the Range header of every request. cut, when positive, makes
-// the first request of a file stop after cut bytes of the body, as a dropped connection would.
-type rangeServer struct {
-	*httptest.Server
-	mu          sync.Mutex
-	ranges      []string
-	ignoreRange bool
-	cut         int
-}
-
-func newRangeServer(t *testing.T, files map[string][]byte) *rangeServer {
-	t.Helper()
-	rs := &rangeServer{}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs.mu.Lock()
-		rs.ranges = append(rs.ranges, r.Header.Get("Range"))
-		first, cut, ignore := len(rs.ranges) == 1, rs.cut, rs.ignoreRange
-		rs.mu.Unlock()
-		b, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		if first && cut > 0 {
-			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-			w.WriteHeader(http.StatusOK)
-			w.Write(b[:cut])
-			w.(http.Flusher).Flush()
-			panic(http.ErrAbortHandler) // the connection drops before the rest
-		}
-		if ignore {
-			r.Header.Del("Range")
-		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	}))
-	t.Cleanup(rs.Close)
-	return rs
-}
-
-func (rs *rangeServer) requests() []string {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return append([]string(nil), rs.ranges...)
 }
 
 func corpusBody(n int) []byte {
@@ -89,8 +41,8 @@ func TestFetchResumesAnInterruptedDownload(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheEnv, cache)
 	body := corpusBody(10000)
-	rs := newRangeServer(t, map[string][]byte{"/c.txt": body})
-	rs.cut = 4000
+	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
+	rs.Cut("c.txt", 4000)
 	_, err := Fetch(rs.URL+"/c.txt", sumHex(body), "c.txt")
 	if err == nil || !strings.Contains(err.Error(), "run again to resume") {
 		t.Fatalf("interrupted download: %v", err)
@@ -107,7 +59,7 @@ func TestFetchResumesAnInterruptedDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFile(t, p, body)
-	if reqs := rs.requests(); len(reqs) != 2 || reqs[0] != "" || reqs[1] != "bytes=4000-" {
+	if reqs := rs.Ranges(); len(reqs) != 2 || reqs[0] != "" || reqs[1] != "bytes=4000-" {
 		t.Errorf("requests' Range headers %q; want none, then bytes=4000-", reqs)
 	}
 	if names := dirNames(t, cache); len(names) != 1 {
@@ -121,8 +73,8 @@ func TestFetchServerIgnoringRange(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheEnv, cache)
 	body := corpusBody(5000)
-	rs := newRangeServer(t, map[string][]byte{"/c.txt": body})
-	rs.ignoreRange = true
+	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
+	rs.IgnoreRange()
 	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), body[:1234], 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +83,7 @@ func TestFetchServerIgnoringRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFile(t, p, body)
-	if reqs := rs.requests(); len(reqs) != 1 || reqs[0] != "bytes=1234-" {
+	if reqs := rs.Ranges(); len(reqs) != 1 || reqs[0] != "bytes=1234-" {
 		t.Errorf("Range headers %q, want one bytes=1234-", reqs)
 	}
 }
@@ -142,7 +94,7 @@ func TestFetchPartAsLongAsTheFile(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheEnv, cache)
 	body := corpusBody(3000)
-	rs := newRangeServer(t, map[string][]byte{"/c.txt": body})
+	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
 	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), append(corpusBody(3000), "extra"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +103,7 @@ func TestFetchPartAsLongAsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFile(t, p, body)
-	if reqs := rs.requests(); len(reqs) != 2 || reqs[0] != "bytes=3005-" || reqs[1] != "" {
+	if reqs := rs.Ranges(); len(reqs) != 2 || reqs[0] != "bytes=3005-" || reqs[1] != "" {
 		t.Errorf("Range headers %q, want bytes=3005- then none", reqs)
 	}
 }
@@ -163,7 +115,7 @@ func TestFetchCorruptedPartIsDiscarded(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheEnv, cache)
 	body := corpusBody(6000)
-	rs := newRangeServer(t, map[string][]byte{"/c.txt": body})
+	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
 	bad := append([]byte(nil), body[:2000]...)
 	bad[100] ^= 1
 	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), bad, 0o644); err != nil {
@@ -188,7 +140,7 @@ func TestFetchCorruptedPartIsDiscarded(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFile(t, p, body)
-	if reqs := rs.requests(); len(reqs) != 2 || reqs[0] != "bytes=2000-" || reqs[1] != "" {
+	if reqs := rs.Ranges(); len(reqs) != 2 || reqs[0] != "bytes=2000-" || reqs[1] != "" {
 		t.Errorf("Range headers %q, want bytes=2000- then none", reqs)
 	}
 }
@@ -200,7 +152,7 @@ func TestFetchByMD5RecordsSHA256(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheEnv, cache)
 	body := corpusBody(2500)
-	rs := newRangeServer(t, map[string][]byte{"/w.txt": body})
+	rs := mirrortest.New(t, map[string][]byte{"w.txt": body})
 	url := rs.URL + "/w.txt"
 	sum := Sum{MD5: strings.ToUpper(md5Hex(body))}
 	p, err := FetchSum(url, sum, "w.txt")
@@ -212,8 +164,8 @@ func TestFetchByMD5RecordsSHA256(t *testing.T) {
 	if want := sumHex(body) + "  w.txt\n"; err != nil || string(rec) != want {
 		t.Errorf("record %q, %v; want %q", rec, err, want)
 	}
-	if _, err := FetchSum(url, sum, "w.txt"); err != nil || len(rs.requests()) != 1 {
-		t.Errorf("second call: %v, %d requests; want the cached file", err, len(rs.requests()))
+	if _, err := FetchSum(url, sum, "w.txt"); err != nil || len(rs.Ranges()) != 1 {
+		t.Errorf("second call: %v, %d requests; want the cached file", err, len(rs.Ranges()))
 	}
 	// Altered afterwards, even to another file of the same MD5, it fails the recorded SHA-256.
 	altered := append([]byte(nil), body...)
@@ -232,8 +184,8 @@ func TestFetchByMD5RecordsSHA256(t *testing.T) {
 		}
 	}
 	assertFile(t, p, altered)
-	if len(rs.requests()) != 1 {
-		t.Errorf("%d requests; the altered file must not be downloaded again", len(rs.requests()))
+	if len(rs.Ranges()) != 1 {
+		t.Errorf("%d requests; the altered file must not be downloaded again", len(rs.Ranges()))
 	}
 
 	// A wrong download by MD5: the error names both MD5 sums; nothing is recorded or kept.
@@ -252,9 +204,9 @@ func TestFetchByMD5RecordsSHA256(t *testing.T) {
 	if err := os.WriteFile(p, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	n := len(rs.requests())
-	if _, err := FetchSum(url, sum, "w.txt"); err != nil || len(rs.requests()) != n {
-		t.Errorf("hand-placed file: %v, %d new requests", err, len(rs.requests())-n)
+	n := len(rs.Ranges())
+	if _, err := FetchSum(url, sum, "w.txt"); err != nil || len(rs.Ranges()) != n {
+		t.Errorf("hand-placed file: %v, %d new requests", err, len(rs.Ranges())-n)
 	}
 	if got, err := readRecord(p + ".sha256"); err != nil || got != sumHex(body) {
 		t.Errorf("record of the hand-placed file %q, %v", got, err)

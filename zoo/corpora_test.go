@@ -10,74 +10,21 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/internal/mirrortest"
 )
 
 func sha256Hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 func md5Hex(b []byte) string    { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
 
-// corpusServer serves a mirror of corpora by cache name, honouring Range requests. Files named
-// in cut drop the connection after that many bytes on their first request, and files named in
-// corrupt are served with one byte changed.
-type corpusServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	files    map[string][]byte
-	cut      map[string]int
-	corrupt  map[string]bool
-	requests []string // "name Range"
-}
-
-func newCorpusServer(t *testing.T, files map[string][]byte) *corpusServer {
-	t.Helper()
-	cs := &corpusServer{files: files, cut: map[string]int{}, corrupt: map[string]bool{}}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/")
-		cs.mu.Lock()
-		cs.requests = append(cs.requests, name+" "+r.Header.Get("Range"))
-		b, ok := cs.files[name]
-		cut := cs.cut[name]
-		delete(cs.cut, name)
-		if cs.corrupt[name] {
-			b = append([]byte(nil), b...)
-			b[len(b)/2] ^= 0x20
-		}
-		cs.mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		if cut > 0 {
-			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-			w.Write(b[:cut])
-			w.(http.Flusher).Flush()
-			panic(http.ErrAbortHandler)
-		}
-		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
-	}))
-	t.Cleanup(cs.Close)
-	return cs
-}
-
-func (cs *corpusServer) log() []string {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return append([]string(nil), cs.requests...)
-}
-
 // useCorpora points the corpora at cs with the checksums sums, and the cache at a new directory,
 // which it returns.
-func useCorpora(t *testing.T, cs *corpusServer, sums map[string]datasets.Sum) string {
+func useCorpora(t *testing.T, cs *mirrortest.Server, sums map[string]datasets.Sum) string {
 	t.Helper()
 	cache := t.TempDir()
 	t.Setenv(datasets.CacheEnv, cache)
@@ -126,9 +73,9 @@ func ptbFiles() (map[string][]byte, map[string]datasets.Sum) {
 // afterwards and a corrupted download are errors naming the file and both sums.
 func TestPTBZarembaEndToEnd(t *testing.T) {
 	files, sums := ptbFiles()
-	cs := newCorpusServer(t, files)
+	cs := mirrortest.New(t, files)
 	cache := useCorpora(t, cs, sums)
-	cs.cut["ptb.train.txt"] = 3000
+	cs.Cut("ptb.train.txt", 3000)
 
 	code, _, errOut := zoo("train", "lstm", "--task", "ptb", "--quiet", "--save", "")
 	if code != 1 || !strings.Contains(errOut, "run again to resume") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
@@ -144,7 +91,7 @@ func TestPTBZarembaEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if reqs := cs.log(); len(reqs) != 4 || reqs[0] != "ptb.train.txt " || reqs[1] != "ptb.train.txt bytes=3000-" {
+	if reqs := cs.Requests(); len(reqs) != 4 || reqs[0] != "ptb.train.txt " || reqs[1] != "ptb.train.txt bytes=3000-" {
 		t.Errorf("requests %q; want ptb.train.txt, its rest from byte 3000, then the other two files", reqs)
 	}
 	if rec, err := os.ReadFile(filepath.Join(cache, "ptb.train.txt.sha256")); err != nil || !strings.HasPrefix(string(rec), sha256Hex(files["ptb.train.txt"])) {
@@ -216,7 +163,7 @@ func TestPTBZarembaEndToEnd(t *testing.T) {
 	}
 
 	// eval rebuilds the task from the cache (no download) and reproduces the figures.
-	n := len(cs.log())
+	n := len(cs.Requests())
 	code, evalOut, errOut := zoo("eval", "lstm", "--checkpoint", ck, "--json")
 	if code != 0 {
 		t.Fatalf("eval exit %d: %s", code, errOut)
@@ -224,8 +171,8 @@ func TestPTBZarembaEndToEnd(t *testing.T) {
 	if ev := lastJSON(t, evalOut)["validation"].(map[string]any); ev["ppl"] != res["val"].(map[string]any)["ppl"] {
 		t.Errorf("eval gives %v, training ended with %v", ev, res["val"])
 	}
-	if len(cs.log()) != n {
-		t.Errorf("eval downloaded again: %q", cs.log()[n:])
+	if len(cs.Requests()) != n {
+		t.Errorf("eval downloaded again: %q", cs.Requests()[n:])
 	}
 
 	// Sampling reads characters: a word model is refused in one line.
@@ -270,9 +217,7 @@ func TestPTBZarembaEndToEnd(t *testing.T) {
 
 	// A corrupted download: an error naming the URL and both sums, nothing left in the cache.
 	cache2 := useCorpora(t, cs, sums)
-	cs.mu.Lock()
-	cs.corrupt["ptb.test.txt"] = true
-	cs.mu.Unlock()
+	cs.Corrupt("ptb.test.txt")
 	code, _, errOut = zoo("train", "lstm", "--task", "ptb", "--quiet", "--save", "", "--epochs", "1")
 	bad := append([]byte(nil), files["ptb.test.txt"]...)
 	bad[len(bad)/2] ^= 0x20
@@ -301,7 +246,7 @@ func TestShakespeareEveryCharacterModel(t *testing.T) {
 		fmt.Fprintf(&b, "First Citizen:\nBefore we proceed any further, hear me speak %d.\n\nAll:\nSpeak, speak.\n\n", i)
 	}
 	text := []byte(b.String())
-	cs := newCorpusServer(t, map[string][]byte{"tinyshakespeare.txt": text})
+	cs := mirrortest.New(t, map[string][]byte{"tinyshakespeare.txt": text})
 	sums := map[string]datasets.Sum{"tinyshakespeare.txt": {SHA256: sha256Hex(text)}}
 	useCorpora(t, cs, sums)
 	for _, m := range []string{"rnn", "lstm", "gru", "transformer"} {
@@ -314,14 +259,12 @@ func TestShakespeareEveryCharacterModel(t *testing.T) {
 			t.Errorf("%s: validation bits/char %v", m, val["bpc"])
 		}
 	}
-	if reqs := cs.log(); len(reqs) != 1 {
+	if reqs := cs.Requests(); len(reqs) != 1 {
 		t.Errorf("requests %q, want one download", reqs)
 	}
 
 	useCorpora(t, cs, sums)
-	cs.mu.Lock()
-	cs.corrupt["tinyshakespeare.txt"] = true
-	cs.mu.Unlock()
+	cs.Corrupt("tinyshakespeare.txt")
 	code, _, errOut := zoo("train", "lstm", "--task", "shakespeare", "--steps", "1", "--quiet", "--save", "")
 	if code != 1 || !strings.Contains(errOut, sums["tinyshakespeare.txt"].SHA256) || !strings.Contains(errOut, "tinyshakespeare.txt") {
 		t.Errorf("corrupted download: exit %d, %q", code, errOut)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
+	"github.com/gorgonia-zoo/modelzoo/internal/mirrortest"
 	"github.com/gorgonia-zoo/modelzoo/train"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seqmodel"
 )
@@ -48,7 +49,7 @@ func TestPTBCarriedEvaluation(t *testing.T) {
 	for name, b := range files {
 		sums[name] = datasets.Sum{SHA256: sha256Hex(b)}
 	}
-	useCorpora(t, newCorpusServer(t, files), sums)
+	useCorpora(t, mirrortest.New(t, files), sums)
 
 	ck := filepath.Join(t.TempDir(), "ptb.npz")
 	code, out, errOut := zoo("train", "lstm", "--task", "ptb", "--quiet", "--json", "--save", ck,
