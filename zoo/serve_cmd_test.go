@@ -6,14 +6,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/train/optim"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/texttest"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 )
 
@@ -52,16 +50,7 @@ func TestServeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sgd, err := optim.New("sgd", optim.Options{LR: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck := filepath.Join(t.TempDir(), "dates.npz")
-	run := map[string]any{"model": "seq2seq", "task": map[string]any{"task": "dates", "data_seed": 1}, "model_config": m.Config}
-	meta := train.Meta{Step: 500, Seed: 1, Config: train.Config{Batch: 64, Steps: 500, Optimizer: "sgd", LR: 0.1, Seed: 1, Run: run}}
-	if err := train.SaveCheckpoint(ck, m.Store(), m.Store().Params(), sgd, meta); err != nil {
-		t.Fatal(err)
-	}
+	ck := texttest.SaveDatesCheckpoint(t, "seq2seq", m, m.Config, 1, 500, nil)
 	pr, pw := io.Pipe()
 	lines := make(chan string, 16)
 	go func() {

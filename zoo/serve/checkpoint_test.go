@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/train/optim"
+	"github.com/gorgonia-zoo/modelzoo/zoo/internal/texttest"
 	"github.com/gorgonia-zoo/modelzoo/zoo/seq2seq"
 	"github.com/gorgonia-zoo/modelzoo/zoo/transformer"
 )
@@ -21,18 +21,8 @@ func saveDates(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sgd, err := optim.New("sgd", optim.Options{LR: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := map[string]any{"model": "seq2seq", "task": map[string]any{"task": "dates", "data_seed": 1}, "model_config": m.Config}
-	meta := train.Meta{Step: 500, Seed: 1, Config: train.Config{Batch: 64, Steps: 500, Optimizer: "sgd", LR: 0.1, Seed: 1, Run: run},
-		History: []train.Record{{Step: 500, Val: train.Metrics{"exact": 1, "loss": 0.0125}}}}
-	path := filepath.Join(t.TempDir(), "dates.npz")
-	if err := train.SaveCheckpoint(path, m.Store(), m.Store().Params(), sgd, meta); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	hist := []train.Record{{Step: 500, Val: train.Metrics{"exact": 1, "loss": 0.0125}}}
+	return texttest.SaveDatesCheckpoint(t, "seq2seq", m, m.Config, 1, 500, hist)
 }
 
 func TestFromCheckpoint(t *testing.T) {
@@ -89,16 +79,7 @@ func TestFromCheckpointTransformer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sgd, err := optim.New("sgd", optim.Options{LR: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := map[string]any{"model": "transformer-seq2seq", "task": map[string]any{"task": "dates", "data_seed": 1}, "model_config": cfg}
-	meta := train.Meta{Step: 0, Seed: 3, Config: train.Config{Batch: 64, Steps: 1, Optimizer: "sgd", LR: 0.1, Seed: 3, Run: run}}
-	path := filepath.Join(t.TempDir(), "tdates.npz")
-	if err := train.SaveCheckpoint(path, m.Store(), m.Store().Params(), sgd, meta); err != nil {
-		t.Fatal(err)
-	}
+	path := texttest.SaveDatesCheckpoint(t, "transformer-seq2seq", m, cfg, 3, 1, nil)
 	sm, err := FromCheckpoint("tdates", path)
 	if err != nil {
 		t.Fatal(err)

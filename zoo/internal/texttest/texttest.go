@@ -1,6 +1,7 @@
 // Package texttest holds the checks that every model of the string-level API passes, for the
 // tests of seqmodel, seq2seq and transformer: the arguments of Sample and Translate, Translate
-// against Beam, and concurrent use of one model and of its clones.
+// against Beam, and concurrent use of one model and of its clones; and, for the tests that serve
+// models, a checkpoint of a date model as zoo train writes it.
 package texttest
 
 import (
