@@ -120,18 +120,10 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	return 1
 }
 
-// oneLine makes an error message one line without repeats: a prefix added by every layer that
-// wraps the error ("rnn: rnn: rnn: …") is said once, and newlines become spaces.
+// oneLine makes an error message one line: newlines become spaces. (Every layer wraps an error
+// once, so no prefix repeats; TestDeepErrorsSayPrefixesOnce checks it.)
 func oneLine(msg string) string {
-	parts := strings.Split(strings.ReplaceAll(msg, "\n", " "), ": ")
-	out := parts[:0]
-	for _, p := range parts {
-		if len(out) > 0 && out[len(out)-1] == p {
-			continue
-		}
-		out = append(out, p)
-	}
-	return strings.Join(out, ": ")
+	return strings.ReplaceAll(msg, "\n", " ")
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) error {

