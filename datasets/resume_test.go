@@ -19,6 +19,20 @@ func md5Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// serveOne points the cache at a new directory, which it returns, and serves body as name; part,
+// when not nil, is left in the cache as name+".part", as an interrupted download leaves it.
+func serveOne(t *testing.T, name string, body, part []byte) (string, *mirrortest.Server) {
+	t.Helper()
+	cache := t.TempDir()
+	t.Setenv(CacheEnv, cache)
+	if part != nil {
+		if err := os.WriteFile(filepath.Join(cache, name+".part"), part, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cache, mirrortest.New(t, map[string][]byte{name: body})
+}
+
 func corpusBody(n int) []byte {
 	var b bytes.Buffer
 	for i := 0; b.Len() < n; i++ {
@@ -38,10 +52,8 @@ func assertFile(t *testing.T, path string, want []byte) {
 // TestFetchResumesAnInterruptedDownload: a connection that drops half-way leaves a .part file,
 // and the next call asks for the rest only (Range from the .part file's size).
 func TestFetchResumesAnInterruptedDownload(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheEnv, cache)
 	body := corpusBody(10000)
-	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
+	cache, rs := serveOne(t, "c.txt", body, nil)
 	rs.Cut("c.txt", 4000)
 	_, err := Fetch(rs.URL+"/c.txt", sumHex(body), "c.txt")
 	if err == nil || !strings.Contains(err.Error(), "run again to resume") {
@@ -70,14 +82,9 @@ func TestFetchResumesAnInterruptedDownload(t *testing.T) {
 // TestFetchServerIgnoringRange: a server that answers a range request with the whole file (200)
 // replaces the .part file's contents instead of being appended to it.
 func TestFetchServerIgnoringRange(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheEnv, cache)
 	body := corpusBody(5000)
-	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
+	_, rs := serveOne(t, "c.txt", body, body[:1234])
 	rs.IgnoreRange()
-	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), body[:1234], 0o644); err != nil {
-		t.Fatal(err)
-	}
 	p, err := Fetch(rs.URL+"/c.txt", sumHex(body), "c.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -91,13 +98,8 @@ func TestFetchServerIgnoringRange(t *testing.T) {
 // TestFetchPartAsLongAsTheFile: a .part file that already holds every byte gets 416 for its range;
 // the download starts over.
 func TestFetchPartAsLongAsTheFile(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheEnv, cache)
 	body := corpusBody(3000)
-	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
-	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), append(corpusBody(3000), "extra"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, rs := serveOne(t, "c.txt", body, append(corpusBody(3000), "extra"...))
 	p, err := Fetch(rs.URL+"/c.txt", sumHex(body), "c.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -112,15 +114,10 @@ func TestFetchPartAsLongAsTheFile(t *testing.T) {
 // its check; the error names the URL and both sums, the .part file goes, and the next call
 // downloads the whole file.
 func TestFetchCorruptedPartIsDiscarded(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheEnv, cache)
 	body := corpusBody(6000)
-	rs := mirrortest.New(t, map[string][]byte{"c.txt": body})
 	bad := append([]byte(nil), body[:2000]...)
 	bad[100] ^= 1
-	if err := os.WriteFile(filepath.Join(cache, "c.txt.part"), bad, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cache, rs := serveOne(t, "c.txt", body, bad)
 	url := rs.URL + "/c.txt"
 	_, err := Fetch(url, sumHex(body), "c.txt")
 	var ce *ChecksumError
@@ -149,10 +146,8 @@ func TestFetchCorruptedPartIsDiscarded(t *testing.T) {
 // recorded beside it, and later calls check that record: a file altered afterwards is an error
 // naming it, the recorded and the actual SHA-256, and is kept.
 func TestFetchByMD5RecordsSHA256(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheEnv, cache)
 	body := corpusBody(2500)
-	rs := mirrortest.New(t, map[string][]byte{"w.txt": body})
+	cache, rs := serveOne(t, "w.txt", body, nil)
 	url := rs.URL + "/w.txt"
 	sum := Sum{MD5: strings.ToUpper(md5Hex(body))}
 	p, err := FetchSum(url, sum, "w.txt")
