@@ -130,11 +130,10 @@ func (op *geluOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error
 		return nil, err
 	}
 	y := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
-	switch xd := x.Data().(type) {
-	case []float32:
-		geluLoop(xd, y.Data().([]float32))
-	case []float64:
-		geluLoop(xd, y.Data().([]float64))
+	if xd, ok := float32sOf(x); ok {
+		geluLoop(xd, f32(y))
+	} else if xd, ok := float64sOf(x); ok {
+		geluLoop(xd, f64(y))
 	}
 	return y, nil
 }
@@ -191,11 +190,10 @@ func (op *geluGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, e
 		return nil, errors.Errorf("nn: gelu': input %v, gradient %v", x.Shape(), dy.Shape())
 	}
 	dx := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
-	switch xd := x.Data().(type) {
-	case []float32:
-		geluGradLoop(xd, dy.Data().([]float32), dx.Data().([]float32))
-	case []float64:
-		geluGradLoop(xd, dy.Data().([]float64), dx.Data().([]float64))
+	if xd, ok := float32sOf(x); ok {
+		geluGradLoop(xd, f32(dy), f32(dx))
+	} else if xd, ok := float64sOf(x); ok {
+		geluGradLoop(xd, f64(dy), f64(dx))
 	}
 	return dx, nil
 }

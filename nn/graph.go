@@ -117,7 +117,7 @@ func (in *Input) Set(vals []float64) error {
 
 // SetInts feeds integer values.
 func (in *Input) SetInts(vals []int) error {
-	d, ok := in.Value.Data().([]int)
+	d, ok := intsOf(in.Value)
 	if !ok || len(d) != len(vals) {
 		return errors.Errorf("input %s: %d integers for an input of shape %v", in.Node.Name(), len(vals), in.Value.Shape())
 	}
@@ -146,10 +146,14 @@ func (g *Graph) BeforeRun(f func(rng *rand.Rand) error) { g.before = append(g.be
 func (g *Graph) AfterRun(f func() error) { g.after = append(g.after, f) }
 
 // SetOutputs names the scalar loss the graph minimises and, optionally, the node whose value the
-// caller reads after a run (logits or predictions). Call it once, before the first Run.
+// caller reads after a run (logits or predictions). Call it once, before the first Run. A graph
+// that does not train may have no loss (SetOutputs(nil, out)): it computes out alone, and Loss is
+// 0.
 func (g *Graph) SetOutputs(loss, out *G.Node) {
 	g.loss, g.out = loss, out
-	G.Read(loss, &g.lossVal)
+	if loss != nil {
+		G.Read(loss, &g.lossVal)
+	}
 	if out != nil {
 		G.Read(out, &g.outVal)
 	}
@@ -161,7 +165,7 @@ func (g *Graph) Compile() error {
 	if g.vm != nil {
 		return nil
 	}
-	if g.loss == nil {
+	if g.loss == nil && (g.Train || g.out == nil) {
 		return errors.New("nn: graph has no loss: call SetOutputs before running it")
 	}
 	if g.Train && len(g.learn) > 0 {

@@ -83,18 +83,17 @@ func (op *additiveScoresOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Va
 	dt := in[0].Dtype()
 	p := fusedOut(prealloc, &op.out, dt, tensor.Shape{op.b, 1, op.tk})
 	e := fusedBuffer(&op.e, dt, tensor.Shape{op.b, op.tk, op.a})
-	switch pd := p.Data().(type) {
-	case []float32:
-		additiveScores(op, in, e.Data().([]float32), pd)
-	case []float64:
-		additiveScores(op, in, e.Data().([]float64), pd)
+	if pd, ok := float32sOf(p); ok {
+		additiveScores(op, in, f32(e), pd)
+	} else if pd, ok := float64sOf(p); ok {
+		additiveScores(op, in, f64(e), pd)
 	}
 	return p, nil
 }
 
 func additiveScores[T fnum](op *additiveScoresOp, in []*tensor.Dense, e, p []T) {
-	q, k, va := in[0].Data().([]T), in[1].Data().([]T), in[2].Data().([]T)
-	vb := in[3].Data().([]T)[0]
+	q, k, va := floatsOf[T](in[0]), floatsOf[T](in[1]), floatsOf[T](in[2])
+	vb := floatsOf[T](in[3])[0]
 	for b := 0; b < op.b; b++ {
 		qb := q[b*op.a : (b+1)*op.a]
 		row := p[b*op.tk : (b+1)*op.tk]
@@ -116,7 +115,7 @@ func additiveScores[T fnum](op *additiveScoresOp, in []*tensor.Dense, e, p []T) 
 		}
 		for mi, m := range in[4:] {
 			s0, _, s2 := maskStrides(op.masks[mi])
-			md := m.Data().([]T)
+			md := floatsOf[T](m)
 			for j := range row {
 				row[j] += md[b*s0+j*s2]
 			}
@@ -188,11 +187,10 @@ func (op *additiveGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Valu
 	if len(op.ds) != f.b*f.tk {
 		op.ds = make([]float64, f.b*f.tk)
 	}
-	switch o := out.Data().(type) {
-	case []float32:
-		additiveGrad(op, in[0].Data().([]float32), in[1].Data().([]float32), in[2].Data().([]float32), f.e.Data().([]float32), o)
-	case []float64:
-		additiveGrad(op, in[0].Data().([]float64), in[1].Data().([]float64), in[2].Data().([]float64), f.e.Data().([]float64), o)
+	if o, ok := float32sOf(out); ok {
+		additiveGrad(op, f32(in[0]), f32(in[1]), f32(in[2]), f32(f.e), o)
+	} else if o, ok := float64sOf(out); ok {
+		additiveGrad(op, f64(in[0]), f64(in[1]), f64(in[2]), f64(f.e), o)
 	}
 	return out, nil
 }

@@ -141,19 +141,18 @@ func (op *sdpaScoresOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value,
 	shape := tensor.Shape{op.n, op.tq, op.tk}
 	p := fusedOut(prealloc, &op.out, in[0].Dtype(), shape)
 	masks := in[op.nsrc:]
-	switch pd := p.Data().(type) {
-	case []float32:
+	if pd, ok := float32sOf(p); ok {
 		ms := make([][]float32, len(masks))
 		for i, m := range masks {
-			ms[i] = m.Data().([]float32)
+			ms[i] = f32(m)
 		}
-		sdpaScores(op, in[op.qi].Data().([]float32), in[op.ki].Data().([]float32), ms, pd)
-	case []float64:
+		sdpaScores(op, f32(in[op.qi]), f32(in[op.ki]), ms, pd)
+	} else if pd, ok := float64sOf(p); ok {
 		ms := make([][]float64, len(masks))
 		for i, m := range masks {
-			ms[i] = m.Data().([]float64)
+			ms[i] = f64(m)
 		}
-		sdpaScores(op, in[op.qi].Data().([]float64), in[op.ki].Data().([]float64), ms, pd)
+		sdpaScores(op, f64(in[op.qi]), f64(in[op.ki]), ms, pd)
 	}
 	return p, nil
 }
@@ -322,11 +321,10 @@ func (op *sdpaScoresGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Va
 	dt := p.Dtype()
 	out := fusedOut(prealloc, &op.out, dt, op.shape)
 	ds := fusedBuffer(&op.ds, dt, tensor.Shape{f.n, f.tq, f.tk})
-	switch o := out.Data().(type) {
-	case []float32:
-		sdpaScoresGrad(op, in[f.qi].Data().([]float32), in[f.ki].Data().([]float32), p.Data().([]float32), dp.Data().([]float32), ds.Data().([]float32), o)
-	case []float64:
-		sdpaScoresGrad(op, in[f.qi].Data().([]float64), in[f.ki].Data().([]float64), p.Data().([]float64), dp.Data().([]float64), ds.Data().([]float64), o)
+	if o, ok := float32sOf(out); ok {
+		sdpaScoresGrad(op, f32(in[f.qi]), f32(in[f.ki]), f32(p), f32(dp), f32(ds), o)
+	} else if o, ok := float64sOf(out); ok {
+		sdpaScoresGrad(op, f64(in[f.qi]), f64(in[f.ki]), f64(p), f64(dp), f64(ds), o)
 	}
 	return out, nil
 }
@@ -400,11 +398,10 @@ func (op *sdpaApplyOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, 
 		return nil, err
 	}
 	out := fusedOut(prealloc, &op.out, in[0].Dtype(), op.outShape)
-	switch o := out.Data().(type) {
-	case []float32:
-		sdpaApply(op, in[0].Data().([]float32), in[1].Data().([]float32), o)
-	case []float64:
-		sdpaApply(op, in[0].Data().([]float64), in[1].Data().([]float64), o)
+	if o, ok := float32sOf(out); ok {
+		sdpaApply(op, f32(in[0]), f32(in[1]), o)
+	} else if o, ok := float64sOf(out); ok {
+		sdpaApply(op, f64(in[0]), f64(in[1]), o)
 	}
 	return out, nil
 }
@@ -469,11 +466,10 @@ func (op *sdpaApplyGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Val
 		return nil, errors.Errorf("nn: attention output gradient of shape %v, want %v", in[2].Shape(), f.outShape)
 	}
 	out := fusedOut(prealloc, &op.out, in[0].Dtype(), op.shape)
-	switch o := out.Data().(type) {
-	case []float32:
-		sdpaApplyGrad(op, in[0].Data().([]float32), in[1].Data().([]float32), in[2].Data().([]float32), o)
-	case []float64:
-		sdpaApplyGrad(op, in[0].Data().([]float64), in[1].Data().([]float64), in[2].Data().([]float64), o)
+	if o, ok := float32sOf(out); ok {
+		sdpaApplyGrad(op, f32(in[0]), f32(in[1]), f32(in[2]), o)
+	} else if o, ok := float64sOf(out); ok {
+		sdpaApplyGrad(op, f64(in[0]), f64(in[1]), f64(in[2]), o)
 	}
 	return out, nil
 }

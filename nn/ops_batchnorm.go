@@ -131,20 +131,19 @@ func (op *batchNormOp) Do(vs ...G.Value) (G.Value, error) {
 	op.n = n
 	y := ownBuffer(&op.out, x.Dtype(), n, c)
 	xh := ownBuffer(&op.xhat, x.Dtype(), n, c)
-	switch xd := x.Data().(type) {
-	case []float32:
+	if xd, ok := float32sOf(x); ok {
 		var rm, rv []float32
 		if !op.train {
-			rm, rv = ps[2].Data().([]float32), ps[3].Data().([]float32)
+			rm, rv = f32(ps[2]), f32(ps[3])
 		}
-		bnForward(op, xd, ps[0].Data().([]float32), ps[1].Data().([]float32), rm, rv, xh.Data().([]float32), y.Data().([]float32), n, c)
-	case []float64:
+		bnForward(op, xd, f32(ps[0]), f32(ps[1]), rm, rv, f32(xh), f32(y), n, c)
+	} else if xd, ok := float64sOf(x); ok {
 		var rm, rv []float64
 		if !op.train {
-			rm, rv = ps[2].Data().([]float64), ps[3].Data().([]float64)
+			rm, rv = f64(ps[2]), f64(ps[3])
 		}
-		bnForward(op, xd, ps[0].Data().([]float64), ps[1].Data().([]float64), rm, rv, xh.Data().([]float64), y.Data().([]float64), n, c)
-	default:
+		bnForward(op, xd, f64(ps[0]), f64(ps[1]), rm, rv, f64(xh), f64(y), n, c)
+	} else {
 		return nil, errors.Errorf("nn: batchnorm of %v: only float32 and float64", x.Dtype())
 	}
 	op.ranOnce = true
@@ -343,12 +342,11 @@ func (op *batchNormGradOp) Do(vs ...G.Value) (G.Value, error) {
 		op.dgamma, op.dbeta = make([]float64, c), make([]float64, c)
 	}
 	dx := ownBuffer(&op.out, x.Dtype(), n, c)
-	switch d := dy.Data().(type) {
-	case []float32:
-		bnBackward(op, d, ps[0].Data().([]float32), f.xhat.Data().([]float32), dx.Data().([]float32), n, c)
-	case []float64:
-		bnBackward(op, d, ps[0].Data().([]float64), f.xhat.Data().([]float64), dx.Data().([]float64), n, c)
-	default:
+	if d, ok := float32sOf(dy); ok {
+		bnBackward(op, d, f32(ps[0]), f32(f.xhat), f32(dx), n, c)
+	} else if d, ok := float64sOf(dy); ok {
+		bnBackward(op, d, f64(ps[0]), f64(f.xhat), f64(dx), n, c)
+	} else {
 		return nil, errors.Errorf("nn: batchnorm gradient of %v: only float32 and float64", dy.Dtype())
 	}
 	return dx, nil
@@ -446,14 +444,13 @@ func (op *bnParamGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, errors.New("nn: batchnorm parameter gradient run before the batchnorm gradient")
 	}
 	out := ownBuffer(&op.out, dx.Dtype(), op.shape...)
-	switch d := out.Data().(type) {
-	case []float32:
+	if d, ok := float32sOf(out); ok {
 		for i, v := range src {
 			d[i] = float32(v)
 		}
-	case []float64:
+	} else if d, ok := float64sOf(out); ok {
 		copy(d, src)
-	default:
+	} else {
 		return nil, errors.Errorf("nn: batchnorm parameter gradient of %v: only float32 and float64", dx.Dtype())
 	}
 	return out, nil

@@ -73,16 +73,15 @@ func (op *biasAddOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, errors.Errorf("nn: bias add: bias %v%v for input %v%v", b.Dtype(), b.Shape(), x.Dtype(), s)
 	}
 	y := ownBuffer(&op.out, x.Dtype(), s[0], s[1])
-	switch xd := x.Data().(type) {
-	case []float32:
-		yd := y.Data().([]float32)
+	if xd, ok := float32sOf(x); ok {
+		yd := f32(y)
 		copy(yd, xd)
-		vecmath.AddBias32(yd, b.Data().([]float32))
-	case []float64:
-		yd := y.Data().([]float64)
+		vecmath.AddBias32(yd, f32(b))
+	} else if xd, ok := float64sOf(x); ok {
+		yd := f64(y)
 		copy(yd, xd)
-		vecmath.AddBias64(yd, b.Data().([]float64))
-	default:
+		vecmath.AddBias64(yd, f64(b))
+	} else {
 		return nil, errors.Errorf("nn: bias add of %v: only float32 and float64", x.Dtype())
 	}
 	return y, nil
@@ -138,16 +137,15 @@ func (op *colSumOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, errors.Errorf("nn: column sum of %v into %v", s, op.shape)
 	}
 	out := ownBuffer(&op.out, dy.Dtype(), op.shape...)
-	switch d := dy.Data().(type) {
-	case []float32:
-		o := out.Data().([]float32)
+	if d, ok := float32sOf(dy); ok {
+		o := f32(out)
 		clear(o)
 		vecmath.SumRows32(o, d)
-	case []float64:
-		o := out.Data().([]float64)
+	} else if d, ok := float64sOf(dy); ok {
+		o := f64(out)
 		clear(o)
 		vecmath.SumRows64(o, d)
-	default:
+	} else {
 		return nil, errors.Errorf("nn: column sum of %v: only float32 and float64", dy.Dtype())
 	}
 	return out, nil

@@ -92,7 +92,7 @@ func ceInputs(weighted bool, vs []G.Value) (z *tensor.Dense, labels []int, w *te
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	labels, ok := ld.Data().([]int)
+	labels, ok := intsOf(ld)
 	if !ok || len(labels) != n {
 		return nil, nil, nil, errors.Errorf("nn: cross-entropy labels %v %v for %d rows: want %d ints", ld.Dtype(), ld.Shape(), n, n)
 	}
@@ -118,20 +118,19 @@ func (op *ceOp) Do(vs ...G.Value) (G.Value, error) {
 	s := z.Shape()
 	p := ownBuffer(&op.prob, z.Dtype(), s[0], s[1])
 	var loss float64
-	switch zd := z.Data().(type) {
-	case []float32:
+	if zd, ok := float32sOf(z); ok {
 		var wd []float32
 		if w != nil {
-			wd = w.Data().([]float32)
+			wd = f32(w)
 		}
-		loss, op.wsum, err = ceForward32(zd, labels, wd, p.Data().([]float32), s[1])
-	case []float64:
+		loss, op.wsum, err = ceForward32(zd, labels, wd, f32(p), s[1])
+	} else if zd, ok := float64sOf(z); ok {
 		var wd []float64
 		if w != nil {
-			wd = w.Data().([]float64)
+			wd = f64(w)
 		}
-		loss, op.wsum, err = ceForward64(zd, labels, wd, p.Data().([]float64), s[1])
-	default:
+		loss, op.wsum, err = ceForward64(zd, labels, wd, f64(p), s[1])
+	} else {
 		return nil, errors.Errorf("nn: cross-entropy of %v logits: only float32 and float64", z.Dtype())
 	}
 	if err != nil {
@@ -300,19 +299,18 @@ func (op *ceGradOp) Do(vs ...G.Value) (G.Value, error) {
 	if op.fwd.wsum != 0 {
 		scale = dy / op.fwd.wsum
 	}
-	switch pd := p.Data().(type) {
-	case []float32:
+	if pd, ok := float32sOf(p); ok {
 		var wd []float32
 		if w != nil {
-			wd = w.Data().([]float32)
+			wd = f32(w)
 		}
-		ceBackward(pd, labels, wd, out.Data().([]float32), s[1], scale)
-	case []float64:
+		ceBackward(pd, labels, wd, f32(out), s[1], scale)
+	} else if pd, ok := float64sOf(p); ok {
 		var wd []float64
 		if w != nil {
-			wd = w.Data().([]float64)
+			wd = f64(w)
 		}
-		ceBackward(pd, labels, wd, out.Data().([]float64), s[1], scale)
+		ceBackward(pd, labels, wd, f64(out), s[1], scale)
 	}
 	return out, nil
 }

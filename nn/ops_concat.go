@@ -90,11 +90,10 @@ func (op *concatColsOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value,
 	off := 0
 	for _, d := range ds {
 		wi := d.Shape()[1]
-		switch yd := y.Data().(type) {
-		case []float32:
-			copyCols(yd, w, off, d.Data().([]float32), wi, n, false)
-		case []float64:
-			copyCols(yd, w, off, d.Data().([]float64), wi, n, false)
+		if yd, ok := float32sOf(y); ok {
+			copyCols(yd, w, off, f32(d), wi, n, false)
+		} else if yd, ok := float64sOf(y); ok {
+			copyCols(yd, w, off, f64(d), wi, n, false)
 		}
 		off += wi
 	}
@@ -178,11 +177,10 @@ func (op *takeColsOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, e
 		return nil, errors.Errorf("nn: columns [%d, %d) of %v", op.off, op.off+op.w, s)
 	}
 	x := fusedOut(prealloc, &op.out, m.Dtype(), tensor.Shape{s[0], op.w})
-	switch xd := x.Data().(type) {
-	case []float32:
-		copyCols(m.Data().([]float32), s[1], op.off, xd, op.w, s[0], true)
-	case []float64:
-		copyCols(m.Data().([]float64), s[1], op.off, xd, op.w, s[0], true)
+	if xd, ok := float32sOf(x); ok {
+		copyCols(f32(m), s[1], op.off, xd, op.w, s[0], true)
+	} else if xd, ok := float64sOf(x); ok {
+		copyCols(f64(m), s[1], op.off, xd, op.w, s[0], true)
 	}
 	return x, nil
 }

@@ -37,7 +37,7 @@ func indicesOf(v G.Value, num int) ([]int, error) {
 	if !ok {
 		return nil, errors.Errorf("nn: embedding indices are a %T, want an int tensor", v)
 	}
-	idx, ok := t.Data().([]int)
+	idx, ok := intsOf(t)
 	if !ok {
 		return nil, errors.Errorf("nn: embedding indices of %v, want int", t.Dtype())
 	}
@@ -96,11 +96,10 @@ func (op *embedOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, erro
 		return nil, err
 	}
 	y := fusedOut(prealloc, &op.out, w.Dtype(), tensor.Shape{len(idx), dim})
-	switch yd := y.Data().(type) {
-	case []float32:
-		gatherRows(yd, w.Data().([]float32), idx, dim)
-	case []float64:
-		gatherRows(yd, w.Data().([]float64), idx, dim)
+	if yd, ok := float32sOf(y); ok {
+		gatherRows(yd, f32(w), idx, dim)
+	} else if yd, ok := float64sOf(y); ok {
+		gatherRows(yd, f64(w), idx, dim)
 	}
 	return y, nil
 }
@@ -185,11 +184,10 @@ func (op *embedGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, 
 	}
 	dim := s[1]
 	dw := fusedOut(prealloc, &op.out, dy.Dtype(), tensor.Shape{op.num, dim})
-	switch d := dw.Data().(type) {
-	case []float32:
-		scatterAddRows(d, dy.Data().([]float32), idx, dim)
-	case []float64:
-		scatterAddRows(d, dy.Data().([]float64), idx, dim)
+	if d, ok := float32sOf(dw); ok {
+		scatterAddRows(d, f32(dy), idx, dim)
+	} else if d, ok := float64sOf(dw); ok {
+		scatterAddRows(d, f64(dy), idx, dim)
 	}
 	return dw, nil
 }

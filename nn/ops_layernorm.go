@@ -68,11 +68,10 @@ func (op *layerNormOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, 
 		op.st.mean, op.st.rstd = make([]float64, rows), make([]float64, rows)
 	}
 	op.st.mean, op.st.rstd = op.st.mean[:rows], op.st.rstd[:rows]
-	switch xd := x.Data().(type) {
-	case []float32:
-		lnForward(xd, g.Data().([]float32), b.Data().([]float32), y.Data().([]float32), op.d, op.eps, op.st)
-	case []float64:
-		lnForward(xd, g.Data().([]float64), b.Data().([]float64), y.Data().([]float64), op.d, op.eps, op.st)
+	if xd, ok := float32sOf(x); ok {
+		lnForward(xd, f32(g), f32(b), f32(y), op.d, op.eps, op.st)
+	} else if xd, ok := float64sOf(x); ok {
+		lnForward(xd, f64(g), f64(b), f64(y), op.d, op.eps, op.st)
 	}
 	return y, nil
 }
@@ -162,11 +161,10 @@ func (op *lnGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, err
 		return nil, errors.Errorf("nn: %s: x %v, γ %v, dy %v, %d rows of statistics", what, x.Shape(), g.Shape(), dy.Shape(), len(op.st.mean))
 	}
 	out := fusedOut(prealloc, &op.out, x.Dtype(), op.shape)
-	switch xd := x.Data().(type) {
-	case []float32:
-		lnBackward(op.which, xd, g.Data().([]float32), dy.Data().([]float32), out.Data().([]float32), op.d, op.st)
-	case []float64:
-		lnBackward(op.which, xd, g.Data().([]float64), dy.Data().([]float64), out.Data().([]float64), op.d, op.st)
+	if xd, ok := float32sOf(x); ok {
+		lnBackward(op.which, xd, f32(g), f32(dy), f32(out), op.d, op.st)
+	} else if xd, ok := float64sOf(x); ok {
+		lnBackward(op.which, xd, f64(g), f64(dy), f64(out), op.d, op.st)
 	}
 	return out, nil
 }

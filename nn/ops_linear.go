@@ -120,22 +120,21 @@ func (op *linearOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, err
 	}
 	n, in, out := xs[0], xs[1], ws[1]
 	y := fusedOut(prealloc, &op.out, x.Dtype(), tensor.Shape{n, out})
-	switch yd := y.Data().(type) {
-	case []float32:
-		gemm(false, false, n, out, in, 1, x.Data().([]float32), in, w.Data().([]float32), out, 0, yd, out)
+	if yd, ok := float32sOf(y); ok {
+		gemm(false, false, n, out, in, 1, f32(x), in, f32(w), out, 0, yd, out)
 		if op.bDims > 0 {
 			if ds[2].DataSize() != out {
 				return nil, errors.Errorf("nn: linear op: bias %v for %d outputs", ds[2].Shape(), out)
 			}
-			vecmath.AddBias32(yd, ds[2].Data().([]float32))
+			vecmath.AddBias32(yd, f32(ds[2]))
 		}
-	case []float64:
-		gemm(false, false, n, out, in, 1, x.Data().([]float64), in, w.Data().([]float64), out, 0, yd, out)
+	} else if yd, ok := float64sOf(y); ok {
+		gemm(false, false, n, out, in, 1, f64(x), in, f64(w), out, 0, yd, out)
 		if op.bDims > 0 {
 			if ds[2].DataSize() != out {
 				return nil, errors.Errorf("nn: linear op: bias %v for %d outputs", ds[2].Shape(), out)
 			}
-			vecmath.AddBias64(yd, ds[2].Data().([]float64))
+			vecmath.AddBias64(yd, f64(ds[2]))
 		}
 	}
 	return y, nil
@@ -241,11 +240,10 @@ func (op *productOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, er
 	}
 	lda, ldb := a.Shape()[1], b.Shape()[1]
 	c := fusedOut(prealloc, &op.out, a.Dtype(), tensor.Shape{m, n})
-	switch cd := c.Data().(type) {
-	case []float32:
-		gemm(op.transA, op.transB, m, n, k, 1, a.Data().([]float32), lda, b.Data().([]float32), ldb, 0, cd, n)
-	case []float64:
-		gemm(op.transA, op.transB, m, n, k, 1, a.Data().([]float64), lda, b.Data().([]float64), ldb, 0, cd, n)
+	if cd, ok := float32sOf(c); ok {
+		gemm(op.transA, op.transB, m, n, k, 1, f32(a), lda, f32(b), ldb, 0, cd, n)
+	} else if cd, ok := float64sOf(c); ok {
+		gemm(op.transA, op.transB, m, n, k, 1, f64(a), lda, f64(b), ldb, 0, cd, n)
 	}
 	return c, nil
 }

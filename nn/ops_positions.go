@@ -55,13 +55,12 @@ func (op *addPositionsOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Valu
 		return nil, errors.Errorf("nn: add positions: rows %v are not sequences of the table %v", x.Shape(), pos.Shape())
 	}
 	y := fusedOut(prealloc, &op.out, x.Dtype(), x.Shape())
-	switch yd := y.Data().(type) {
-	case []float32:
-		copy(yd, x.Data().([]float32))
-		vecmath.AddBias32(yd, pos.Data().([]float32))
-	case []float64:
-		copy(yd, x.Data().([]float64))
-		vecmath.AddBias64(yd, pos.Data().([]float64))
+	if yd, ok := float32sOf(y); ok {
+		copy(yd, f32(x))
+		vecmath.AddBias32(yd, f32(pos))
+	} else if yd, ok := float64sOf(y); ok {
+		copy(yd, f64(x))
+		vecmath.AddBias64(yd, f64(pos))
 	}
 	return y, nil
 }
@@ -111,13 +110,12 @@ func (op *sumSequencesOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Valu
 		return nil, errors.Errorf("nn: sequence sum of %v into %v", dy.Shape(), op.shape)
 	}
 	out := fusedOut(prealloc, &op.out, dy.Dtype(), op.shape)
-	switch o := out.Data().(type) {
-	case []float32:
+	if o, ok := float32sOf(out); ok {
 		clear(o)
-		vecmath.SumRows32(o, dy.Data().([]float32))
-	case []float64:
+		vecmath.SumRows32(o, f32(dy))
+	} else if o, ok := float64sOf(out); ok {
 		clear(o)
-		vecmath.SumRows64(o, dy.Data().([]float64))
+		vecmath.SumRows64(o, f64(dy))
 	}
 	return out, nil
 }

@@ -60,12 +60,11 @@ func (op *reluOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	y := ownBuffer(&op.out, x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		vecmath.Relu32(y.Data().([]float32), xd)
-	case []float64:
-		relu(y.Data().([]float64), xd)
-	default:
+	if xd, ok := float32sOf(x); ok {
+		vecmath.Relu32(f32(y), xd)
+	} else if xd, ok := float64sOf(x); ok {
+		relu(f64(y), xd)
+	} else {
 		return nil, errors.Errorf("nn: relu of %v: only float32 and float64", x.Dtype())
 	}
 	return y, nil
@@ -128,12 +127,11 @@ func (op *reluGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, errors.Errorf("nn: relu gradient %v %v for input %v %v", dy.Dtype(), dy.Shape(), x.Dtype(), x.Shape())
 	}
 	dx := ownBuffer(&op.out, x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		reluGrad32(dx.Data().([]float32), xd, dy.Data().([]float32))
-	case []float64:
-		reluGrad64(dx.Data().([]float64), xd, dy.Data().([]float64))
-	default:
+	if xd, ok := float32sOf(x); ok {
+		reluGrad32(f32(dx), xd, f32(dy))
+	} else if xd, ok := float64sOf(x); ok {
+		reluGrad64(f64(dx), xd, f64(dy))
+	} else {
 		return nil, errors.Errorf("nn: relu gradient of %v: only float32 and float64", x.Dtype())
 	}
 	return dx, nil

@@ -190,15 +190,17 @@ func NewDense(dtype tensor.Dtype, shape []int, vals []float64) *tensor.Dense {
 
 // Float64s returns a copy of a float32 or float64 tensor's numbers as float64.
 func Float64s(t tensor.Tensor) []float64 {
-	switch d := t.Data().(type) {
-	case []float64:
+	if d, ok := float64sOf(t); ok {
 		return append([]float64(nil), d...)
-	case []float32:
+	}
+	if d, ok := float32sOf(t); ok {
 		out := make([]float64, len(d))
 		for i, v := range d {
 			out[i] = float64(v)
 		}
 		return out
+	}
+	switch d := t.Data().(type) { // a scalar
 	case float64:
 		return []float64{d}
 	case float32:
@@ -209,20 +211,19 @@ func Float64s(t tensor.Tensor) []float64 {
 
 // SetFloat64s overwrites a float32 or float64 tensor's numbers with vals (same length).
 func SetFloat64s(t *tensor.Dense, vals []float64) error {
-	switch d := t.Data().(type) {
-	case []float64:
+	if d, ok := float64sOf(t); ok {
 		if len(d) != len(vals) {
 			return errors.Errorf("nn: %d values for a tensor of %d", len(vals), len(d))
 		}
 		copy(d, vals)
-	case []float32:
+	} else if d, ok := float32sOf(t); ok {
 		if len(d) != len(vals) {
 			return errors.Errorf("nn: %d values for a tensor of %d", len(vals), len(d))
 		}
 		for i, v := range vals {
 			d[i] = float32(v)
 		}
-	default:
+	} else {
 		return errors.Errorf("nn: tensor of %v is not float32 or float64", t.Dtype())
 	}
 	return nil
@@ -230,20 +231,19 @@ func SetFloat64s(t *tensor.Dense, vals []float64) error {
 
 // CopyValues copies src's numbers into dst; both have the same dtype and size.
 func CopyValues(dst, src *tensor.Dense) error {
-	switch d := dst.Data().(type) {
-	case []float64:
-		s, ok := src.Data().([]float64)
+	if d, ok := float64sOf(dst); ok {
+		s, ok := float64sOf(src)
 		if !ok || len(s) != len(d) {
 			return errors.Errorf("nn: cannot copy %v%v into %v%v", src.Dtype(), src.Shape(), dst.Dtype(), dst.Shape())
 		}
 		copy(d, s)
-	case []float32:
-		s, ok := src.Data().([]float32)
+	} else if d, ok := float32sOf(dst); ok {
+		s, ok := float32sOf(src)
 		if !ok || len(s) != len(d) {
 			return errors.Errorf("nn: cannot copy %v%v into %v%v", src.Dtype(), src.Shape(), dst.Dtype(), dst.Shape())
 		}
 		copy(d, s)
-	default:
+	} else {
 		return errors.Errorf("nn: tensor of %v is not float32 or float64", dst.Dtype())
 	}
 	return nil

@@ -182,7 +182,7 @@ func (m *Model) Stack() *recurrent.Stack { return m.stack }
 // ResetState.
 func (m *Model) Build(n int, train bool) (*nn.Graph, error) {
 	evalCarry := m.Config.EvalCarry && !train
-	g, u, err := m.build(n, m.Config.T, train, m.Config.Carry && train || evalCarry, evalCarry)
+	g, u, err := m.build(n, m.Config.T, train, m.Config.Carry && train || evalCarry, evalCarry, false)
 	if err != nil || !evalCarry {
 		return g, err
 	}
@@ -220,8 +220,10 @@ type unrolled struct {
 
 // build unrolls the graph of n sequences of T steps; carry copies the final state into the
 // initial one after every run, and padded lets a batch leave its last steps unscored
-// (datasets.Batch.Scored) through a masked cross-entropy.
-func (m *Model) build(n, T int, train, carry, padded bool) (*nn.Graph, *unrolled, error) {
+// (datasets.Batch.Scored) through a masked cross-entropy. logitsOnly builds a token model's
+// logits without the loss and its labels (the Sampler's one-step graph, which reads the logits
+// alone).
+func (m *Model) build(n, T int, train, carry, padded, logitsOnly bool) (*nn.Graph, *unrolled, error) {
 	cfg := m.Config
 	g := nn.NewGraph(m.store, n, train)
 	u := &unrolled{fused: m.stack.Fused()}
@@ -323,6 +325,12 @@ func (m *Model) build(n, T int, train, carry, padded bool) (*nn.Graph, *unrolled
 	logits, err := m.out.Forward(g, h)
 	if err != nil {
 		return nil, nil, err
+	}
+	if logitsOnly {
+		g.SetOutputs(nil, logits)
+		u.logits = logits
+		g.OnFeed(feed)
+		return g, u, nil
 	}
 	newHead := nn.NewCrossEntropy
 	if padded {
@@ -441,7 +449,7 @@ func (m *Model) NewSampler() (*Sampler, error) {
 	if m.emb == nil || m.Config.Regression {
 		return nil, errors.New("seqmodel: sampling needs a model of tokens with a per-step softmax")
 	}
-	g, u, err := m.build(1, 1, false, true, false)
+	g, u, err := m.build(1, 1, false, true, false, true)
 	if err != nil {
 		return nil, err
 	}
