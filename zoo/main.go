@@ -163,16 +163,21 @@ func modelNames() []string {
 
 // list prints the models, tasks and prebuilt weights.
 func list(w io.Writer) error {
+	// One column of names, as wide as the longest.
+	width := 0
+	for _, n := range append(modelNames(), taskNames()...) {
+		width = max(width, len(n))
+	}
 	fmt.Fprintln(w, "models:")
 	for _, n := range modelNames() {
 		m := models[n]
-		fmt.Fprintf(w, "  %-12s %s\n  %-12s tasks: %s (default %s)\n", n, m.About, "", strings.Join(m.tasks, ", "), m.defaultTask)
+		fmt.Fprintf(w, "  %-*s %s\n  %-*s tasks: %s (default %s)\n", width, n, m.About, width, "", strings.Join(m.tasks, ", "), m.defaultTask)
 	}
 	fmt.Fprintln(w, "tasks:")
 	for _, n := range taskNames() {
-		fmt.Fprintf(w, "  %-12s %s\n", n, taskNamed(n).about)
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, taskNamed(n).about)
 	}
-	fmt.Fprintln(w, "prebuilt weights (zoo eval MODEL, zoo sample MODEL):")
+	fmt.Fprintln(w, "prebuilt weights (zoo eval MODEL, zoo sample|translate MODEL, zoo serve):")
 	for _, n := range modelNames() {
 		if models[n].Prebuilt == nil {
 			continue
@@ -181,11 +186,7 @@ func list(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		about := "prebuilt"
-		if p.note != "" {
-			about = p.note
-		}
-		fmt.Fprintf(w, "  %-12s %s\n", n, about)
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, p.note)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,9 +35,6 @@ type model struct {
 	// checkConfig decodes the config a checkpoint records and checks its sizes before New
 	// allocates anything (checkRecorded).
 	checkConfig func(raw json.RawMessage) error
-	// prebuiltNote, when set, is what zoo list says of the prebuilt weights, trained on ta;
-	// otherwise it says "prebuilt".
-	prebuiltNote func(ta taskArgs, rec catalog.Record) string
 }
 
 // builder builds a model for a task's data once the flags are parsed: ta holds the parsed task
@@ -61,11 +59,19 @@ func (m model) pretrained() (prebuilt, error) {
 	if err := json.Unmarshal(rec.Task, &ta); err != nil {
 		return prebuilt{}, errors.Wrap(err, "prebuilt task record")
 	}
-	p := prebuilt{model: mdl, task: ta, note: "prebuilt"}
-	if m.prebuiltNote != nil {
-		p.note = m.prebuiltNote(ta, rec)
+	return prebuilt{model: mdl, task: ta, note: prebuiltNote(ta, rec)}, nil
+}
+
+// prebuiltNote describes prebuilt weights in zoo list: the task they were trained on, the figure
+// their record gives and the steps that trained them.
+func prebuiltNote(ta taskArgs, rec catalog.Record) string {
+	switch rec.Metric {
+	case catalog.MetricValBPC:
+		return fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.Value, rec.Steps)
+	case catalog.MetricExact:
+		return fmt.Sprintf("%s, test exact match %.4f (greedy) after %d steps", ta.Name, rec.Value, rec.Steps)
 	}
-	return p, nil
+	return fmt.Sprintf("%s, %s %.4f after %d steps", ta.Name, rec.Metric, rec.Value, rec.Steps)
 }
 
 // fromCatalog is the catalog's entry of the model name (TestModelAndTaskTables holds the two

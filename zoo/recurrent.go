@@ -3,11 +3,9 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 
 	"github.com/gorgonia-zoo/modelzoo/datasets"
 	"github.com/gorgonia-zoo/modelzoo/train"
-	"github.com/gorgonia-zoo/modelzoo/zoo/catalog"
 	"github.com/gorgonia-zoo/modelzoo/zoo/gru"
 	"github.com/gorgonia-zoo/modelzoo/zoo/lstm"
 	"github.com/gorgonia-zoo/modelzoo/zoo/rnn"
@@ -99,14 +97,8 @@ func recurrentModel(cell string, cellFlags func(*flag.FlagSet) func() any) model
 				return mdl, rec, err
 			}
 		},
-		checkConfig:  checkRecorded[seqmodel.ModelConfig],
-		prebuiltNote: bpcNote,
+		checkConfig: checkRecorded[seqmodel.ModelConfig],
 	}
-}
-
-// bpcNote describes the prebuilt weights of a character model in zoo list.
-func bpcNote(ta taskArgs, rec catalog.Record) string {
-	return fmt.Sprintf("%s character model, validation %.4f bits/char after %d steps", ta.Name, rec.Value, rec.Steps)
 }
 
 // recordOf is the config a checkpoint of a recurrent model records: the sequence model's and
