@@ -178,6 +178,7 @@ func BeamSearch(s Stepper, k int) ([]Hypothesis, error) {
 		score float64
 	}
 	from, tok := make([]int, rows), make([]int, rows)
+	var cands []cand // every group's candidates of a step, one after the other in the same buffer
 	for t := 0; ; t++ {
 		if err := checkScores(sc, rows, t); err != nil {
 			return nil, err
@@ -190,7 +191,7 @@ func BeamSearch(s Stepper, k int) ([]Hypothesis, error) {
 			if gr.done {
 				continue
 			}
-			var cands []cand
+			cands = cands[:0]
 			for j, h := range gr.hyps {
 				if h.Ended {
 					cands = append(cands, cand{j, -1, h.LogProb})

@@ -199,14 +199,17 @@ type s2sGraph struct {
 // scored target positions (t < TgtLen). The output holds the logits (n·MaxTgt, TgtVocab),
 // example-major.
 func (m *Seq2Seq) Build(n int, train bool) (*nn.Graph, error) {
-	h, err := m.build(n, train)
+	h, err := m.build(n, train, false)
 	if err != nil {
 		return nil, err
 	}
 	return h.g, nil
 }
 
-func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
+// build builds the graph of n examples; decoding builds the Stepper's instead: the logits and
+// the cross-attention weights without the loss and its labels (the Stepper feeds the sources and
+// the decoder's inputs itself, never a Batch).
+func (m *Seq2Seq) build(n int, train, decoding bool) (*s2sGraph, error) {
 	cfg := m.Config
 	if n <= 0 {
 		return nil, errors.Errorf("transformer: batch of %d examples", n)
@@ -276,13 +279,20 @@ func (m *Seq2Seq) build(n int, train bool) (*s2sGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.head, err = nn.NewMaskedCrossEntropy(g, logits); err != nil {
-		return nil, errors.Wrap(err, "transformer: seq2seq loss")
+	if decoding {
+		g.SetOutputs(nil, logits)
+	} else {
+		if h.head, err = nn.NewMaskedCrossEntropy(g, logits); err != nil {
+			return nil, errors.Wrap(err, "transformer: seq2seq loss")
+		}
+		g.SetOutputs(h.head.Loss, logits)
 	}
-	g.SetOutputs(h.head.Loss, logits)
 	h.crossVals = make([]G.Value, len(h.cross))
 	for i, w := range h.cross {
 		G.Read(w, &h.crossVals[i])
+	}
+	if decoding {
+		return h, nil
 	}
 	src, tgtIn := make([]int, n*S), make([]int, n*T)
 	labels, wbuf := make([]int, n*T), make([]float64, n*T)
@@ -390,7 +400,7 @@ func (s *s2sStepper) Start(src []int) (seq2seq.StepScores, error) {
 	h := m.decode[rows]
 	if h == nil {
 		var err error
-		if h, err = m.build(rows, false); err != nil {
+		if h, err = m.build(rows, false, true); err != nil {
 			return seq2seq.StepScores{}, err
 		}
 		if err := h.g.Compile(); err != nil {

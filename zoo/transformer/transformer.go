@@ -346,7 +346,10 @@ func (m *LM) Build(n int, train bool) (*nn.Graph, error) {
 	return g, err
 }
 
-func (m *LM) build(n int, train, keepWeights bool) (*nn.Graph, *lmGraph, error) {
+// build builds the graph of n windows; generator builds the Generator's instead: it keeps the
+// attention weights and computes the logits without the loss and its labels (it is never fed a
+// Batch).
+func (m *LM) build(n int, train, generator bool) (*nn.Graph, *lmGraph, error) {
 	cfg := m.Config
 	if n <= 0 {
 		return nil, nil, errors.Errorf("transformer: batch of %d windows", n)
@@ -384,11 +387,13 @@ func (m *LM) build(n int, train, keepWeights bool) (*nn.Graph, *lmGraph, error) 
 	if h.logits, err = m.head(g, x); err != nil {
 		return nil, nil, err
 	}
-	if keepWeights {
+	if generator {
 		h.wvals = make([]G.Value, len(h.weights))
 		for i, w := range h.weights {
 			G.Read(w, &h.wvals[i])
 		}
+		g.SetOutputs(nil, h.logits)
+		return g, h, nil
 	}
 	ce, err := nn.NewCrossEntropy(g, h.logits)
 	if err != nil {
