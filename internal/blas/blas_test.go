@@ -363,30 +363,35 @@ func TestKernel(t *testing.T) {
 }
 
 // TestAltKernelSameBits checks the claim that lets gemm pick a kernel by the number of rows:
-// a kernel and its alternative of fewer rows compute every element of C bit for bit alike.
+// a kernel and each alternative of fewer rows in its chain compute every element of C bit for
+// bit alike.
 func TestAltKernelSameBits(t *testing.T) {
 	rng := rand.New(rand.NewSource(6))
 	for _, ks := range available() {
 		kn := ks.s
-		if kn.alt == nil {
-			continue
+		for alt := kn.alt; alt != nil; alt = alt.alt {
+			testAltSameBits(t, rng, ks.name, kn, alt)
 		}
-		for _, s := range [][3]int{{32, 100, 300}, {37, 64, 17}, {5, 33, 513}} {
-			m, n, k := s[0], s[1], s[2]
-			for _, aT := range []bool{false, true} {
-				a, b := to32(randSlice(rng, m*k)), to32(randSlice(rng, k*n))
-				c0 := to32(randSlice(rng, m*n))
-				lda := k
-				if aT {
-					lda = m
-				}
-				c1, c2 := append([]float32(nil), c0...), append([]float32(nil), c0...)
-				gemmSerial(kn, aT, false, m, n, k, 0.75, a, lda, b, n, 1.5, c1, n)
-				gemmSerial(kn.alt, aT, false, m, n, k, 0.75, a, lda, b, n, 1.5, c2, n)
-				for i := range c1 {
-					if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
-						t.Fatalf("%s %v aT=%v: %d×%d and %d×%d kernels differ at %d: %v, %v", ks.name, s, aT, kn.mr, kn.nr, kn.alt.mr, kn.alt.nr, i, c1[i], c2[i])
-					}
+	}
+}
+
+func testAltSameBits(t *testing.T, rng *rand.Rand, name string, kn, alt *kernel[float32]) {
+	t.Helper()
+	for _, s := range [][3]int{{32, 100, 300}, {37, 64, 17}, {5, 33, 513}, {1, 1024, 320}, {1, 93, 256}, {2, 300, 1100}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, aT := range []bool{false, true} {
+			a, b := to32(randSlice(rng, m*k)), to32(randSlice(rng, k*n))
+			c0 := to32(randSlice(rng, m*n))
+			lda := k
+			if aT {
+				lda = m
+			}
+			c1, c2 := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			gemmSerial(kn, aT, false, m, n, k, 0.75, a, lda, b, n, 1.5, c1, n)
+			gemmSerial(alt, aT, false, m, n, k, 0.75, a, lda, b, n, 1.5, c2, n)
+			for i := range c1 {
+				if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+					t.Fatalf("%s %v aT=%v: %d×%d and %d×%d kernels differ at %d: %v, %v", name, s, aT, kn.mr, kn.nr, alt.mr, alt.nr, i, c1[i], c2[i])
 				}
 			}
 		}

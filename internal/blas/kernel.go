@@ -23,17 +23,25 @@ type kernel[T float] struct {
 	fn     microFunc[T]
 	tr     transposeFunc[T] // packs transposed operands
 	// alt, if set, is a kernel of fewer rows with the same arithmetic for each element of C
-	// (so results do not depend on which one runs), used when it pads the rows of C less.
+	// (so results do not depend on which one runs), used when it pads the rows of C less. It
+	// may have an alt of its own.
 	alt *kernel[T]
+	// maxRows, when positive, bounds the products the kernel serves as an alt: at most maxRows
+	// rows (a one-row kernel reads B once per row of C).
+	maxRows int
 }
 
-// forRows returns the kernel for a product of m rows: alt if it needs at least 7% fewer
-// padded rows (it is slower by about that much, having fewer accumulators).
+// forRows returns the kernel for a product of m rows: of kn and its chain of alts, the last
+// that needs at least 7% fewer padded rows than the one chosen before it (an alt is slower by
+// about that much, having fewer accumulators), among those that serve m rows.
 func (kn *kernel[T]) forRows(m int) *kernel[T] {
-	if alt := kn.alt; alt != nil && 100*roundUp(m, alt.mr) < 93*roundUp(m, kn.mr) {
-		return alt
+	best := kn
+	for alt := kn.alt; alt != nil; alt = alt.alt {
+		if (alt.maxRows <= 0 || m <= alt.maxRows) && 100*roundUp(m, alt.mr) < 93*roundUp(m, best.mr) {
+			best = alt
+		}
 	}
-	return kn
+	return best
 }
 
 // kernelSet is one instruction set's microkernels.

@@ -7,7 +7,10 @@ var (
 	avx512Kernels = kernelSet{
 		name: "avx512",
 		s: &kernel[float32]{mr: 12, nr: 32, fn: asmMicro[float32](12, 32, sgemmAVX512), tr: transposeAVX,
-			alt: &kernel[float32]{mr: 8, nr: 32, fn: asmMicro[float32](8, 32, sgemmAVX512x8), tr: transposeAVX}},
+			alt: &kernel[float32]{mr: 8, nr: 32, fn: asmMicro[float32](8, 32, sgemmAVX512x8), tr: transposeAVX,
+				// A row of C by 128 columns: eight accumulator chains, for the products of one
+				// row at a time of inference (the 8-row kernel would compute 7 rows of padding).
+				alt: &kernel[float32]{mr: 1, nr: 128, fn: asmMicro[float32](1, 128, sgemmAVX512x1), tr: transposeAVX, maxRows: 2}}},
 		d: &kernel[float64]{mr: 12, nr: 16, fn: asmMicro[float64](12, 16, dgemmAVX512), tr: transposeGo[float64]},
 	}
 	avx2Kernels = kernelSet{

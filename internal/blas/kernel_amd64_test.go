@@ -30,3 +30,14 @@ func TestTransposeAVX(t *testing.T) {
 		}
 	}
 }
+
+// TestForRowsPicksLeastPadding: a product of one or two rows runs on the one-row kernel where
+// there is one, not padded to eight or twelve; wider products keep the kernels they had.
+func TestForRowsPicksLeastPadding(t *testing.T) {
+	kn := avx512Kernels.s
+	for _, c := range []struct{ m, mr int }{{1, 1}, {2, 1}, {3, 8}, {8, 8}, {12, 12}, {32, 8}, {36, 12}} {
+		if got := kn.forRows(c.m); got.mr != c.mr {
+			t.Errorf("%d rows: the %d-row kernel, want the %d-row one", c.m, got.mr, c.mr)
+		}
+	}
+}

@@ -350,6 +350,96 @@ sgemmAVX512x8_store:
 	VZEROUPPER
 	RET
 
+// func sgemmAVX512x1(k int, a *float32, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, load bool)
+// Requires: AVX, AVX512F
+TEXT ·sgemmAVX512x1(SB), NOSPLIT, $0-57
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R8
+	SHLQ $0x02, R8
+
+	// Clear the tile.
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+
+	// One depth step a turn: load the B row, multiply-add each broadcast A value.
+sgemmAVX512x1_loop:
+	VMOVUPS          (DI), Z8
+	VMOVUPS          64(DI), Z9
+	VMOVUPS          128(DI), Z10
+	VMOVUPS          192(DI), Z11
+	VMOVUPS          256(DI), Z12
+	VMOVUPS          320(DI), Z13
+	VMOVUPS          384(DI), Z14
+	VMOVUPS          448(DI), Z15
+	VFMADD231PS.BCST (SI), Z8, Z0
+	VFMADD231PS.BCST (SI), Z9, Z1
+	VFMADD231PS.BCST (SI), Z10, Z2
+	VFMADD231PS.BCST (SI), Z11, Z3
+	VFMADD231PS.BCST (SI), Z12, Z4
+	VFMADD231PS.BCST (SI), Z13, Z5
+	VFMADD231PS.BCST (SI), Z14, Z6
+	VFMADD231PS.BCST (SI), Z15, Z7
+	ADDQ             $0x00000004, SI
+	ADDQ             R8, DI
+	DECQ             CX
+	JNZ              sgemmAVX512x1_loop
+
+	// Scale by alpha, then store, adding beta·C when load is set.
+	MOVQ         c+32(FP), DX
+	MOVQ         ldc+40(FP), R9
+	SHLQ         $0x02, R9
+	VBROADCASTSS alpha+48(FP), Z16
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z16, Z1, Z1
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z16, Z3, Z3
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z16, Z5, Z5
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z16, Z7, Z7
+	MOVB         load+56(FP), AL
+	TESTB        AL, AL
+	JZ           sgemmAVX512x1_store
+	VBROADCASTSS beta+52(FP), Z17
+	VFMADD231PS  (DX), Z17, Z0
+	VMOVUPS      Z0, (DX)
+	VFMADD231PS  64(DX), Z17, Z1
+	VMOVUPS      Z1, 64(DX)
+	VFMADD231PS  128(DX), Z17, Z2
+	VMOVUPS      Z2, 128(DX)
+	VFMADD231PS  192(DX), Z17, Z3
+	VMOVUPS      Z3, 192(DX)
+	VFMADD231PS  256(DX), Z17, Z4
+	VMOVUPS      Z4, 256(DX)
+	VFMADD231PS  320(DX), Z17, Z5
+	VMOVUPS      Z5, 320(DX)
+	VFMADD231PS  384(DX), Z17, Z6
+	VMOVUPS      Z6, 384(DX)
+	VFMADD231PS  448(DX), Z17, Z7
+	VMOVUPS      Z7, 448(DX)
+	VZEROUPPER
+	RET
+
+sgemmAVX512x1_store:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	VMOVUPS Z4, 256(DX)
+	VMOVUPS Z5, 320(DX)
+	VMOVUPS Z6, 384(DX)
+	VMOVUPS Z7, 448(DX)
+	VZEROUPPER
+	RET
+
 // func dgemmAVX512(k int, a *float64, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, load bool)
 // Requires: AVX, AVX512F
 TEXT ·dgemmAVX512(SB), NOSPLIT, $0-65

@@ -12,6 +12,11 @@ func sgemmAVX512(k int, a *float32, b *float32, ldb int, c *float32, ldc int, al
 //go:noescape
 func sgemmAVX512x8(k int, a *float32, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, load bool)
 
+// sgemmAVX512x1 computes a 1×128 tile of C (rows ldc elements apart) as alpha times the product of k steps of a packed A panel and a B panel (rows ldb elements apart), plus beta times C when load is true; C is not read when load is false.
+//
+//go:noescape
+func sgemmAVX512x1(k int, a *float32, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, load bool)
+
 // dgemmAVX512 computes a 12×16 tile of C (rows ldc elements apart) as alpha times the product of k steps of a packed A panel and a B panel (rows ldb elements apart), plus beta times C when load is true; C is not read when load is false.
 //
 //go:noescape

@@ -27,6 +27,7 @@ func main() {
 	kernels := []spec{
 		{name: "sgemmAVX512", zmm: true, mr: 12, nv: 2},
 		{name: "sgemmAVX512x8", zmm: true, mr: 8, nv: 2},
+		{name: "sgemmAVX512x1", zmm: true, mr: 1, nv: 8},
 		{name: "dgemmAVX512", zmm: true, double: true, mr: 12, nv: 2},
 		{name: "sgemmAVX2", mr: 6, nv: 2},
 		{name: "dgemmAVX2", double: true, mr: 6, nv: 2},
