@@ -246,6 +246,10 @@ func packA[T float](tr transposeFunc[T], dst []T, aT bool, a []T, lda, ic, pc, m
 		panel := dst[(q/mr)*kc*mr : (q/mr+1)*kc*mr]
 		if aT {
 			// op(A)[i][p] = a[p·lda+i]: each depth is a contiguous run of rows.
+			if rows == mr {
+				packRuns(panel, mr, a, pc*lda+ic+q, lda, kc)
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				src := a[(pc+p)*lda+ic+q : (pc+p)*lda+ic+q+rows]
 				d := panel[p*mr : p*mr+mr]
@@ -272,6 +276,10 @@ func packB[T float](tr transposeFunc[T], dst []T, bT bool, b []T, ldb, pc, jc, k
 		cols := min(nr, nc-q)
 		panel := dst[(q/nr)*kc*nr : (q/nr+1)*kc*nr]
 		if !bT {
+			if cols == nr {
+				packRuns(panel, nr, b, pc*ldb+jc+q, ldb, kc)
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				src := b[(pc+p)*ldb+jc+q : (pc+p)*ldb+jc+q+cols]
 				d := panel[p*nr : p*nr+nr]
@@ -286,6 +294,43 @@ func packB[T float](tr transposeFunc[T], dst []T, bT bool, b []T, ldb, pc, jc, k
 			for p := 0; p < kc; p++ {
 				clear(panel[p*nr+cols : p*nr+nr])
 			}
+		}
+	}
+}
+
+// packRuns sets dst[p·w+i] = src[off+p·lds+i] for i < w and p < kc: the full panels of packA
+// (transposed A) and packB (B as stored), kc runs of w contiguous values. The float32 widths of
+// the kernels are copied as arrays of a constant size, which the compiler moves inline, where a
+// copy of a run this short spends most of its time in the call to memmove (the arrays must be
+// of a concrete type: in the generic body their size is not a constant, and they go through
+// memmove all the same).
+func packRuns[T float](dst []T, w int, src []T, off, lds, kc int) {
+	if d, ok := any(dst).([]float32); ok && (w == 12 || w == 32 || w == 8) {
+		packRuns32(d, w, any(src).([]float32), off, lds, kc)
+		return
+	}
+	for p := 0; p < kc; p++ {
+		copy(dst[p*w:p*w+w], src[off+p*lds:off+p*lds+w])
+	}
+}
+
+// packRuns32 is packRuns of float32 for the widths 12, 32 and 8.
+func packRuns32(dst []float32, w int, src []float32, off, lds, kc int) {
+	switch w {
+	case 12:
+		for p := 0; p < kc; p++ {
+			v := *(*[12]float32)(src[off+p*lds:]) // a value, so the move need not allow for overlap
+			*(*[12]float32)(dst[p*12:]) = v
+		}
+	case 32:
+		for p := 0; p < kc; p++ {
+			v := *(*[32]float32)(src[off+p*lds:]) // a value, so the move need not allow for overlap
+			*(*[32]float32)(dst[p*32:]) = v
+		}
+	case 8:
+		for p := 0; p < kc; p++ {
+			v := *(*[8]float32)(src[off+p*lds:]) // a value, so the move need not allow for overlap
+			*(*[8]float32)(dst[p*8:]) = v
 		}
 	}
 }

@@ -44,7 +44,9 @@ func asmMicro[T float](mr, nr int, f func(k int, a, b *T, ldb int, c *T, ldc int
 }
 
 // transposeAVX is the transposeFunc of float32 with AVX: 8×8 blocks in registers, the rest by
-// transposeGo.
+// transposeGo. Where w is at least 8 but not a multiple of it (the twelve rows of a panel of A),
+// the last rows are one more block that overlaps the one before it: the overlapped values are
+// written twice, the same both times, instead of going through transposeGo one by one.
 func transposeAVX(dst []float32, ldd int, src []float32, lds, w, kc int) {
 	nb := kc / 8
 	j := 0
@@ -53,6 +55,13 @@ func transposeAVX(dst []float32, ldd int, src []float32, lds, w, kc int) {
 			_ = src[(j+7)*lds+8*nb-1]
 			_ = dst[(8*nb-1)*ldd+j+7]
 			transpose8x8F32(nb, &src[j*lds], lds, &dst[j], ldd)
+		}
+		if j < w && j >= 8 {
+			j = w - 8
+			_ = src[(j+7)*lds+8*nb-1]
+			_ = dst[(8*nb-1)*ldd+j+7]
+			transpose8x8F32(nb, &src[j*lds], lds, &dst[j], ldd)
+			j = w
 		}
 		if 8*nb < kc && j > 0 {
 			transposeGo(dst[8*nb*ldd:], ldd, src[8*nb:], lds, j, kc-8*nb)
