@@ -36,6 +36,7 @@ type Graph struct {
 	regs            *[]G.Value // the VM's CPU registers (nil where they cannot be reached)
 	keep            []bool     // the registers whose values a run may take over from the last
 	kept            []G.Value  // those registers' values after the last successful run
+	grads           []gradSlot // the parameters' gradients where the graph keeps them (graph_grads.go)
 }
 
 // NewGraph starts an empty graph over the store's tensors for batches of n examples.
@@ -173,10 +174,19 @@ func (g *Graph) Compile() error {
 		if _, err := G.Grad(g.loss, g.learn...); err != nil {
 			return errors.Wrap(err, "nn: differentiating the loss")
 		}
-		g.vm = G.NewTapeMachine(g.G, G.BindDualValues(g.learn...))
-	} else {
-		g.vm = G.NewTapeMachine(g.G)
+		// A machine that binds the dual value of a node of another graph only: it adds into
+		// none of the parameters' gradients, which the graph keeps itself.
+		none := G.NewScalar(G.NewGraph(), g.store.dtype, G.WithName("nn.gradients"))
+		g.vm = G.NewTapeMachine(g.G, G.BindDualValues(none))
+		g.regs, g.keep = tapeRegisters(g.vm)
+		var ok bool
+		if g.grads, ok = g.newGradSlots(); !ok {
+			g.vm = G.NewTapeMachine(g.G, G.BindDualValues(g.learn...))
+			g.regs, g.keep = tapeRegisters(g.vm)
+		}
+		return nil
 	}
+	g.vm = G.NewTapeMachine(g.G)
 	g.regs, g.keep = tapeRegisters(g.vm)
 	return nil
 }
@@ -196,9 +206,14 @@ func (g *Graph) Run(rng *rand.Rand) error {
 	if g.regs != nil && len(g.kept) == len(*g.regs) {
 		copy(*g.regs, g.kept) // the last run's values become this run's preallocated results
 	}
+	g.prepareGrads()
 	if err := g.vm.RunAll(); err != nil {
 		g.kept = nil
 		return errors.Wrap(err, "nn: running the graph")
+	}
+	if err := g.finishGrads(); err != nil {
+		g.kept = nil
+		return err
 	}
 	if g.regs != nil && len(g.keep) == len(*g.regs) {
 		g.kept = append(g.kept[:0], *g.regs...)
